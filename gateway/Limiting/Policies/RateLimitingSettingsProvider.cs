@@ -1,0 +1,73 @@
+using Gateway.Hosting;
+using Microsoft.Extensions.Primitives;
+
+namespace Gateway.Limiting.Policies;
+
+/// <summary>
+/// Holds the current <see cref="RateLimitingSettings"/> and swaps in a new snapshot when the configuration
+/// reloads. A reload that fails validation is logged and the previous snapshot keeps serving.
+/// </summary>
+public sealed partial class RateLimitingSettingsProvider : IDisposable
+{
+    private readonly IConfiguration _configuration;
+    private readonly ILogger<RateLimitingSettingsProvider> _logger;
+    private readonly IDisposable _reloadRegistration;
+    private readonly Lock _reloadLock = new();
+    private volatile RateLimitingSettings _current;
+
+    public RateLimitingSettingsProvider(IConfiguration configuration, RateLimitingSettings initial, ILogger<RateLimitingSettingsProvider> logger)
+    {
+        _configuration = configuration;
+        _current = initial;
+        _logger = logger;
+        _reloadRegistration = ChangeToken.OnChange(configuration.GetReloadToken, () => Reload());
+    }
+
+    /// <summary>The snapshot in force. Read it once per request.</summary>
+    public RateLimitingSettings Current => _current;
+
+    /// <summary>Raised after a new snapshot is in force.</summary>
+    public event Action<RateLimitingSettings>? Changed;
+
+    /// <summary>Re-reads the configuration now; returns whether a new snapshot is in force.</summary>
+    public bool Reload()
+    {
+        lock (_reloadLock)
+        {
+            RateLimitingSettings next;
+            try
+            {
+                next = RateLimitingSettingsReader.Read(_configuration);
+            }
+            catch (GatewayConfigurationException e)
+            {
+                Log.ReloadRejected(_logger, e.Message);
+                return false;
+            }
+
+            if (next.Store != _current.Store)
+            {
+                Log.StoreChangeIgnored(_logger);
+            }
+
+            _current = next;
+            Log.Reloaded(_logger, next.Policies.Count, next.Overrides.Count);
+            Changed?.Invoke(next);
+            return true;
+        }
+    }
+
+    public void Dispose() => _reloadRegistration.Dispose();
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Rate limiting configuration reloaded: {PolicyCount} policies, {OverrideCount} subjects with overrides.")]
+        public static partial void Reloaded(ILogger logger, int policyCount, int overrideCount);
+
+        [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Rate limiting configuration reload rejected; the previous configuration keeps serving. {Problem}")]
+        public static partial void ReloadRejected(ILogger logger, string problem);
+
+        [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "RateLimiting:Store changed in a reload; the store is chosen at start-up, restart to apply it.")]
+        public static partial void StoreChangeIgnored(ILogger logger);
+    }
+}

@@ -1,0 +1,138 @@
+using Gateway.Identity;
+using Gateway.Limiting.Policies;
+using Gateway.Limiting.Storage;
+using Gateway.Proxy;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Limiting;
+
+/// <summary>
+/// Decides, inside YARP's pipeline, whether a request on a limited route may go on to its backend. Every response
+/// of a limited route carries the RateLimit fields; a refusal is a 429 with <c>Retry-After</c>. The limiter
+/// itself never answers 500: a store that cannot decide yields a 503 with a retry hint.
+/// </summary>
+internal sealed partial class RateLimitMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly RateLimitingSettingsProvider _settings;
+    private readonly IRateLimitStore _store;
+    private readonly ILogger<RateLimitMiddleware> _logger;
+
+    public RateLimitMiddleware(
+        RequestDelegate next,
+        RateLimitingSettingsProvider settings,
+        IRateLimitStore store,
+        ILogger<RateLimitMiddleware> logger)
+    {
+        _next = next;
+        _settings = settings;
+        _store = store;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var binding = RouteRateLimitBinding.For(context.GetReverseProxyFeature().Route.Config);
+        if (binding.PolicyName is null)
+        {
+            await _next(context);
+            return;
+        }
+
+        var settings = _settings.Current;
+        if (!settings.Policies.TryGetValue(binding.PolicyName, out var policy))
+        {
+            // YARP took a route edit before the policy snapshot caught up; one re-read settles it.
+            _settings.Reload();
+            settings = _settings.Current;
+            if (!settings.Policies.TryGetValue(binding.PolicyName, out policy))
+            {
+                Log.UnknownPolicy(_logger, binding.PolicyName, context.GetReverseProxyFeature().Route.Config.RouteId);
+                await RateLimitProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The route's rate limit policy is not configured.");
+                return;
+            }
+        }
+
+        if (!CallerIdentityResolver.TryResolve(context, settings.Identity, out var caller))
+        {
+            await context.ChallengeAsync(JwtBearerDefaults.AuthenticationScheme, ChallengeProperties($"The token has no '{settings.Identity.SubjectClaim}' claim."));
+            return;
+        }
+
+        if (caller.IsAnonymous && policy.Anonymous == AnonymousAccess.Reject)
+        {
+            await context.ChallengeAsync(JwtBearerDefaults.AuthenticationScheme);
+            return;
+        }
+
+        var rules = settings.ResolveRules(policy, caller.Subject, caller.Tier);
+        var partitionKey = policy.Scope == PolicyScope.Global ? policy.Name : $"{policy.Name}|{caller.SubjectKey}";
+
+        RateLimitDecision decision;
+        try
+        {
+            decision = await _store.AcquireAsync(new RateLimitRequest(partitionKey, rules, binding.Cost), context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            Log.StoreFailed(_logger, e, policy.Name);
+            context.Response.Headers.RetryAfter = "1";
+            await RateLimitProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The rate limiter could not decide; retry shortly.");
+            return;
+        }
+
+        if (decision.Allowed)
+        {
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                Log.Admitted(_logger, policy.Name, decision.DecidingRule.Name, caller.Tier, SubjectKey.ForLog(caller.SubjectKey), decision.DecidingResult.Remaining);
+            }
+
+            // Set when the response starts, so the fields survive whatever headers the backend sends.
+            context.Response.OnStarting(
+                static state =>
+                {
+                    var (ctx, d, legacy) = ((HttpContext, RateLimitDecision, bool))state;
+                    RateLimitHeaders.Write(ctx.Response.Headers, d, legacy);
+                    return Task.CompletedTask;
+                },
+                (context, decision, settings.Headers.Legacy));
+            await _next(context);
+            return;
+        }
+
+        var retryAfter = RateLimitHeaders.RetryAfterSeconds(decision);
+        Log.Rejected(_logger, policy.Name, decision.DecidingRule.Name, caller.Tier, SubjectKey.ForLog(caller.SubjectKey), retryAfter);
+        RateLimitHeaders.Write(context.Response.Headers, decision, settings.Headers.Legacy);
+        await RateLimitProblem.WriteRejectionAsync(context, decision, retryAfter);
+    }
+
+    private static AuthenticationProperties ChallengeProperties(string description)
+    {
+        var properties = new AuthenticationProperties();
+        properties.Items["error"] = "invalid_token";
+        properties.Items["error_description"] = description;
+        return properties;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Admitted: policy {Policy}, rule {Rule}, tier {Tier}, subject {SubjectHash}, {Remaining} left.")]
+        public static partial void Admitted(ILogger logger, string policy, string rule, string tier, string subjectHash, long remaining);
+
+        [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Rejected: policy {Policy}, rule {Rule}, tier {Tier}, subject {SubjectHash}; retry after {RetryAfterSeconds} s.")]
+        public static partial void Rejected(ILogger logger, string policy, string rule, string tier, string subjectHash, long retryAfterSeconds);
+
+        [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Route {RouteId} names rate limit policy {Policy}, which is not configured; answering 503.")]
+        public static partial void UnknownPolicy(ILogger logger, string policy, string routeId);
+
+        [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "The rate limit store failed to decide for policy {Policy}; answering 503.")]
+        public static partial void StoreFailed(ILogger logger, Exception exception, string policy);
+    }
+}

@@ -1,0 +1,10 @@
+using Gateway.Limiting.Policies;
+
+namespace Gateway.Limiting.Storage;
+
+/// <summary>One decision to make.</summary>
+/// <param name="PartitionKey">Whose counters: <c>{policy}|{subject}</c>, or <c>{policy}</c> for a global policy.</param>
+/// <param name="Rules">The rules that apply to this caller.</param>
+/// <param name="Cost">Permits the request takes from each rule.</param>
+/// <param name="Consume">False to peek: evaluate without taking anything.</param>
+public readonly record struct RateLimitRequest(string PartitionKey, RuleSet Rules, long Cost, bool Consume = true);

@@ -1,0 +1,8 @@
+namespace Gateway.Limiting.Storage;
+
+/// <summary>Where counters live.</summary>
+public enum StoreKind
+{
+    /// <summary>In this process: exact for one instance, the embedded default.</summary>
+    InMemory,
+}

@@ -1,0 +1,9 @@
+namespace Gateway.Limiting.Storage;
+
+/// <summary>Section <c>RateLimiting:Store</c>. Read at start-up; a reload that changes it is logged and ignored.</summary>
+/// <param name="Kind">The store in use.</param>
+/// <param name="InMemoryMaxPartitions">
+/// Bound on partitions (policy x subject) the in-memory store keeps. Past it, partitions closest to expiry are
+/// evicted first, so a flood of distinct subjects costs bounded memory.
+/// </param>
+public sealed record StoreSettings(StoreKind Kind, int InMemoryMaxPartitions);

@@ -1,0 +1,39 @@
+using Gateway.Hosting;
+using Gateway.Identity;
+using Gateway.Limiting;
+using Gateway.Limiting.Policies;
+using Gateway.Observability;
+using Gateway.Proxy;
+
+if (DevTokenCommand.IsInvoked(args))
+{
+    return DevTokenCommand.Run(args);
+}
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.Configuration.AddGatewayAppSettings(builder.Environment);
+    var rateLimiting = RateLimitingSettingsReader.Read(builder.Configuration);
+
+    builder.AddGatewayLogging();
+    builder.Services.AddGatewayIdentity(builder.Configuration, rateLimiting);
+    builder.Services.AddGatewayRateLimiting(rateLimiting);
+    builder.Services.AddGatewayProxy(builder.Configuration);
+
+    var app = builder.Build();
+    app.UseGatewayRequestLogging();
+    app.UseGatewayIdentity();
+    app.MapGatewayProxy();
+    await app.RunAsync();
+    return 0;
+}
+catch (GatewayConfigurationException e)
+{
+    // A bad config stops start-up with one clear message naming the keys, not a stack trace.
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+/// <summary>The gateway's entry point; public so tests can host it with WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,20 @@
+using Gateway.Limiting;
+
+namespace Gateway.Proxy;
+
+/// <summary>Maps the proxy, with the rate limiter inside YARP's pipeline where the matched route is known.</summary>
+public static class ProxyEndpointRouteBuilderExtensions
+{
+    public static IEndpointRouteBuilder MapGatewayProxy(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapReverseProxy(proxy =>
+        {
+            // Limit before choosing a destination: a refused request must cost the backend nothing.
+            proxy.UseMiddleware<RateLimitMiddleware>();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return endpoints;
+    }
+}

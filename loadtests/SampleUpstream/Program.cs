@@ -1,0 +1,3 @@
+using SampleUpstream;
+
+await SampleUpstreamApp.Build(args).RunAsync();
