@@ -26,6 +26,9 @@ public static class IdentityServiceCollectionExtensions
             // or any caller could pick its own rate-limit key with a forged header.
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
+#pragma warning disable ASPDEPR005 // The obsolete list defaults to 127.0.0.0/8 too; empty it in case it is still consulted.
+            options.KnownNetworks.Clear();
+#pragma warning restore ASPDEPR005
             foreach (var proxy in rateLimiting.Identity.KnownProxies)
             {
                 options.KnownProxies.Add(proxy);

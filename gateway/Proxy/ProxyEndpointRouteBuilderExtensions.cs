@@ -1,4 +1,5 @@
 using Gateway.Limiting;
+using Gateway.Limiting.Policies;
 
 namespace Gateway.Proxy;
 
@@ -7,6 +8,8 @@ public static class ProxyEndpointRouteBuilderExtensions
 {
     public static IEndpointRouteBuilder MapGatewayProxy(this IEndpointRouteBuilder endpoints)
     {
+        // Created now rather than on the first limited request, so it watches for config edits from start-up on.
+        endpoints.ServiceProvider.GetRequiredService<RateLimitingSettingsProvider>();
         endpoints.MapReverseProxy(proxy =>
         {
             // Limit before choosing a destination: a refused request must cost the backend nothing.

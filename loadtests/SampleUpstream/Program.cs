@@ -1,3 +1,6 @@
-using SampleUpstream;
+namespace SampleUpstream;
 
-await SampleUpstreamApp.Build(args).RunAsync();
+internal static class UpstreamProgram
+{
+    public static async Task Main(string[] args) => await SampleUpstreamApp.Build(args).RunAsync();
+}

@@ -32,13 +32,17 @@ public static class DurationFormat
                 "d" => TimeSpan.TicksPerDay,
                 _ => 0,
             };
-            if (ticksPerUnit == 0 || amount > TimeSpan.MaxValue.Ticks / ticksPerUnit)
+            // An unknown unit is not a failure yet: "00:01:30" also starts with digits.
+            if (ticksPerUnit != 0)
             {
-                return false;
-            }
+                if (amount > TimeSpan.MaxValue.Ticks / ticksPerUnit)
+                {
+                    return false;
+                }
 
-            duration = TimeSpan.FromTicks(amount * ticksPerUnit);
-            return true;
+                duration = TimeSpan.FromTicks(amount * ticksPerUnit);
+                return true;
+            }
         }
 
         // "00:01:00" and other TimeSpan forms, for users who prefer .NET's own notation.

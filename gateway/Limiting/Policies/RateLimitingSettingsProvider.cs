@@ -14,6 +14,7 @@ public sealed partial class RateLimitingSettingsProvider : IDisposable
     private readonly IDisposable _reloadRegistration;
     private readonly Lock _reloadLock = new();
     private volatile RateLimitingSettings _current;
+    private int _reloadAttempts;
 
     public RateLimitingSettingsProvider(IConfiguration configuration, RateLimitingSettings initial, ILogger<RateLimitingSettingsProvider> logger)
     {
@@ -25,6 +26,12 @@ public sealed partial class RateLimitingSettingsProvider : IDisposable
 
     /// <summary>The snapshot in force. Read it once per request.</summary>
     public RateLimitingSettings Current => _current;
+
+    /// <summary>Why the last reload was refused, or null when the last reload succeeded (or none happened).</summary>
+    public string? LastReloadError { get; private set; }
+
+    /// <summary>Counts reload attempts, accepted or refused, so callers can wait for one to be processed.</summary>
+    public int ReloadAttempts => Volatile.Read(ref _reloadAttempts);
 
     /// <summary>Raised after a new snapshot is in force.</summary>
     public event Action<RateLimitingSettings>? Changed;
@@ -42,6 +49,8 @@ public sealed partial class RateLimitingSettingsProvider : IDisposable
             catch (GatewayConfigurationException e)
             {
                 Log.ReloadRejected(_logger, e.Message);
+                LastReloadError = e.Message;
+                Interlocked.Increment(ref _reloadAttempts);
                 return false;
             }
 
@@ -51,6 +60,8 @@ public sealed partial class RateLimitingSettingsProvider : IDisposable
             }
 
             _current = next;
+            LastReloadError = null;
+            Interlocked.Increment(ref _reloadAttempts);
             Log.Reloaded(_logger, next.Policies.Count, next.Overrides.Count);
             Changed?.Invoke(next);
             return true;

@@ -37,7 +37,7 @@ internal sealed class InMemoryPartition
         {
             for (var i = 0; i < rules.Length; i++)
             {
-                var slot = slotIndexes[i] >= 0 ? slotIndexes[i] : AddSlot(rules[i].StateKey, now);
+                var slot = slotIndexes[i] >= 0 ? slotIndexes[i] : slotIndexes[i] = AddSlot(rules[i].StateKey, now, slotIndexes);
                 _slots[slot].State = evaluations[i].NextState;
                 _slots[slot].ExpiresAt = evaluations[i].NextStateExpiresAt;
 
@@ -75,12 +75,13 @@ internal sealed class InMemoryPartition
         return -1;
     }
 
-    private int AddSlot(string stateKey, long now)
+    private int AddSlot(string stateKey, long now, ReadOnlySpan<int> claimed)
     {
-        // Reuse a slot whose state has expired (a rule removed by a reload or an expired override) before growing.
+        // Reuse a slot whose state has expired (a rule removed by a reload or an expired override) before growing,
+        // but never one another rule of this request is using: an expired state is still that rule's slot.
         for (var i = 0; i < _slots.Length; i++)
         {
-            if (_slots[i].ExpiresAt <= now)
+            if (_slots[i].ExpiresAt <= now && !claimed.Contains(i))
             {
                 _slots[i] = new Slot { Key = stateKey };
                 return i;

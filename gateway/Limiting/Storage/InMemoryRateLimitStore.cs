@@ -114,15 +114,13 @@ internal sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposa
 
     /// <summary>
     /// Brings the store back to 90% of its bound: expired partitions first, then those closest to expiry. Only one
-    /// thread trims at a time; the others carry on, so the bound can be overshot briefly by the threads in flight.
+    /// thread trims at a time, and a thread that finds the store over its bound waits for it rather than carrying
+    /// on: otherwise, under a flood of new subjects, the threads adding partitions outrun the one trimming and the
+    /// store grows far past its bound. So the bound is overshot at most by the threads in flight.
     /// </summary>
     private void TrimOverflow()
     {
-        if (!_trimLock.TryEnter())
-        {
-            return;
-        }
-
+        _trimLock.Enter();
         try
         {
             if (Volatile.Read(ref _count) <= _maxPartitions)
