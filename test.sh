@@ -10,6 +10,15 @@ mkdir -p "$results_dir"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# Redis for the distributed tests: started here, stopped by PID when this script exits, however it exits.
+source tests/scripts/redis-servers.sh
+trap redis_stop_all EXIT
+if ! redis_up; then
+  echo "could not start Redis for the tests"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
 if ! dotnet build Gateway.sln -c Release --nologo -v q; then
   echo "build failed"
   echo "0 passed, 1 failed"
@@ -39,6 +48,15 @@ for project in tests/*/*.csproj; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0} + ${e:-0}))
 done
+
+# Key hygiene, after the whole suite: no counter key may live in Redis without a TTL.
+echo "=== Redis key TTL check"
+if redis_check_ttls; then
+  echo "every test key has a TTL"
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
 
 if (( failed > 0 )); then
   status=1

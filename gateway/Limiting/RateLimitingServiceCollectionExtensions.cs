@@ -1,5 +1,6 @@
 using Gateway.Limiting.Policies;
 using Gateway.Limiting.Storage;
+using Gateway.Limiting.Storage.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.Limiting;
@@ -12,12 +13,20 @@ public static class RateLimitingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new RateLimitingSettingsProvider(
             sp.GetRequiredService<IConfiguration>(), settings, sp.GetRequiredService<ILogger<RateLimitingSettingsProvider>>()));
+        if (settings.Store.Kind == StoreKind.Redis)
+        {
+            services.AddSingleton(_ => new RedisConnection(settings.Store.RedisConfiguration!));
+        }
+
         services.AddSingleton<IRateLimitStore>(sp => settings.Store.Kind switch
         {
             StoreKind.InMemory => new InMemoryRateLimitStore(
                 sp.GetRequiredService<TimeProvider>(),
                 settings.Store.InMemoryMaxPartitions,
                 sp.GetRequiredService<ILogger<InMemoryRateLimitStore>>()),
+            StoreKind.Redis => new RedisRateLimitStore(
+                sp.GetRequiredService<RedisConnection>(),
+                new RedisKeys(settings.Store.RedisKeyPrefix)),
             _ => throw new InvalidOperationException($"Store kind {settings.Store.Kind} is not available."),
         });
         return services;

@@ -16,7 +16,9 @@ public static class TokenBucketAlgorithm
         var tokens = TokensAt(state, capacity, microsPerToken, now);
         var allowed = Admits(tokens, cost);
         var after = allowed ? tokens - cost : tokens;
-        var next = new RuleState { Initialized = true, WindowStart = now, Tokens = after };
+        // The refill time never moves back: a clock that stepped back must not refill the same span twice.
+        var last = state.Initialized ? Math.Max(now, state.WindowStart) : now;
+        var next = new RuleState { Initialized = true, WindowStart = last, Tokens = after };
 
         long retryAfter = 0;
         if (!allowed)

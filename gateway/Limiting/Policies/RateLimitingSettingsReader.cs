@@ -23,7 +23,8 @@ public static class RateLimitingSettingsReader
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(366);
 
     private static readonly FrozenSet<string> SectionKeys = Keys("Store", "Identity", "Headers", "Policies", "Overrides");
-    private static readonly FrozenSet<string> StoreKeys = Keys("Kind", "InMemory");
+    private static readonly FrozenSet<string> StoreKeys = Keys("Kind", "InMemory", "Redis");
+    private static readonly FrozenSet<string> RedisKeys = Keys("Configuration", "KeyPrefix");
     private static readonly FrozenSet<string> InMemoryKeys = Keys("MaxPartitions");
     private static readonly FrozenSet<string> IdentityKeys = Keys(
         "SubjectClaim", "TierClaim", "DefaultTier", "Anonymous", "AnonymousTier", "KnownProxies", "KnownNetworks");
@@ -103,9 +104,22 @@ public static class RateLimitingSettingsReader
             errors.Add(ConfigurationValues.Combine(inMemory.Path, "MaxPartitions"), "must be at most 50000000");
         }
 
-        return new StoreSettings(
-            ReadEnum<StoreKind>(section, "Kind", StoreKind.InMemory, errors),
-            (int)Math.Min(maxPartitions, 50_000_000));
+        var kind = ReadEnum<StoreKind>(section, "Kind", StoreKind.InMemory, errors);
+        var redis = section.GetSection("Redis");
+        RejectUnknownKeys(redis, RedisKeys, errors);
+        var redisConfiguration = redis["Configuration"];
+        if (kind == StoreKind.Redis && string.IsNullOrWhiteSpace(redisConfiguration))
+        {
+            errors.Add(ConfigurationValues.Combine(redis.Path, "Configuration"), "is required when RateLimiting:Store:Kind is Redis (e.g. 127.0.0.1:6379)");
+        }
+
+        var prefix = redis["KeyPrefix"] ?? "rl:";
+        if (prefix.IndexOfAny(['{', '}']) >= 0 || prefix.Any(char.IsWhiteSpace))
+        {
+            errors.Add(ConfigurationValues.Combine(redis.Path, "KeyPrefix"), $"must not contain braces or spaces, got '{prefix}'");
+        }
+
+        return new StoreSettings(kind, (int)Math.Min(maxPartitions, 50_000_000), redisConfiguration, prefix);
     }
 
     private static FrozenDictionary<string, RateLimitPolicy> ReadPolicies(
@@ -116,6 +130,12 @@ public static class RateLimitingSettingsReader
         {
             RejectUnknownKeys(policySection, PolicyKeys, errors);
             var name = policySection.Key;
+            if (!IsValidPolicyName(name))
+            {
+                // Names appear in headers ("orders-1m") and in Redis keys; keep them to characters safe in both.
+                errors.Add(policySection, "policy names may use only letters, digits, '.', '-' and '_'");
+            }
+
             var scope = ReadEnum<PolicyScope>(policySection, "Scope", PolicyScope.Subject, errors);
             var anonymous = ReadEnum<AnonymousAccess>(policySection, "Anonymous", identity.Anonymous, errors);
 
@@ -290,6 +310,9 @@ public static class RateLimitingSettingsReader
             }
         }
     }
+
+    private static bool IsValidPolicyName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
 
     private static FrozenSet<string> Keys(params string[] keys) => keys.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 }

@@ -5,4 +5,7 @@ public enum StoreKind
 {
     /// <summary>In this process: exact for one instance, the embedded default.</summary>
     InMemory,
+
+    /// <summary>Redis, standalone or Cluster: shared by every instance.</summary>
+    Redis,
 }

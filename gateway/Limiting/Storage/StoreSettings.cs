@@ -6,4 +6,6 @@ namespace Gateway.Limiting.Storage;
 /// Bound on partitions (policy x subject) the in-memory store keeps. Past it, partitions closest to expiry are
 /// evicted first, so a flood of distinct subjects costs bounded memory.
 /// </param>
-public sealed record StoreSettings(StoreKind Kind, int InMemoryMaxPartitions);
+/// <param name="RedisConfiguration">StackExchange.Redis configuration string (<c>host:port,host:port,password=...</c>).</param>
+/// <param name="RedisKeyPrefix">Prefix of every key, so several deployments can share one Redis.</param>
+public sealed record StoreSettings(StoreKind Kind, int InMemoryMaxPartitions, string? RedisConfiguration, string RedisKeyPrefix);

@@ -61,7 +61,7 @@ public sealed class RateLimitingSettingsReaderTests
 
         Assert.Equal(PolicyScope.Subject, settings.Policies["orders"].Scope);
         Assert.Equal(AnonymousAccess.Ip, settings.Policies["orders"].Anonymous);
-        Assert.Equal(new StoreSettings(StoreKind.InMemory, 200_000), settings.Store);
+        Assert.Equal(new StoreSettings(StoreKind.InMemory, 200_000, null, "rl:"), settings.Store);
         Assert.True(settings.Headers.Legacy);
         Assert.Equal(("sub", "tier", "free", "free"), (settings.Identity.SubjectClaim, settings.Identity.TierClaim, settings.Identity.DefaultTier, settings.Identity.AnonymousTier));
     }

@@ -1,0 +1,206 @@
+-- Evaluates every rule of one request and, only when all admit it, consumes its cost from each: atomically,
+-- because Redis runs a script without interleaving other commands. The same arithmetic, in the same order, as
+-- the C# algorithms in Limiting/Algorithms, so the in-memory and Redis stores answer alike.
+--
+-- KEYS[i]   the hash holding rule i's state (all keys of one request share a hash tag: one Cluster slot)
+-- ARGV[1]   cost
+-- ARGV[2]   1 = consume, 0 = peek
+-- ARGV[3]   -1: read Redis's clock (what the gateway always sends); a time in microseconds is only sent by the
+--           store contract tests, which move a fake clock
+-- ARGV[4..] four per rule: algorithm (1 fixed window, 2 sliding window, 3 token bucket), limit, window in
+--           microseconds, burst
+-- Returns   { allowed_1, remaining_1, reset_after_1, retry_after_1, allowed_2, ... }, microseconds, after the decision.
+-- State     w: window start (bucket: last refill), c: count, p: previous window's count, t: tokens.
+-- Every key written gets a TTL: the moment its state would read as fresh anyway.
+
+local EPS = 1e-9
+local STEPS = 16
+
+local cost = tonumber(ARGV[1])
+local consume = ARGV[2] == '1'
+local now = tonumber(ARGV[3])
+if now < 0 then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+end
+
+local function ceil_micros(x)
+  if x <= 0 then return 0 end
+  return math.ceil(x - EPS)
+end
+
+local function window_start(at, window)
+  return at - math.fmod(at, window)
+end
+
+-- Fixed window -------------------------------------------------------------------------------------------------
+local function fixed(s, limit, window, c)
+  local start = window_start(now, window)
+  local count = 0
+  if s.w == start then count = s.c end
+  local reset = start + window - now
+  local allowed = count + c <= limit
+  local next_count = count
+  if allowed then next_count = count + c end
+  local retry = 0
+  if not allowed then retry = reset end
+  return allowed, math.max(0, limit - count), reset, retry, { w = start, c = next_count }, start + window
+end
+
+-- Sliding window counter ---------------------------------------------------------------------------------------
+local function sliding_counts(s, window, at)
+  local start = window_start(at, window)
+  if s.w == start then return start, s.c, s.p end
+  if s.w == start - window then return start, 0, s.c end
+  return start, 0, 0
+end
+
+local function estimate(previous, current, window, elapsed)
+  return (previous * (window - elapsed) / window) + current
+end
+
+local function sliding_admits_at(s, at, c, limit, window)
+  local start, current, previous = sliding_counts(s, window, at)
+  return estimate(previous, current, window, at - start) + c <= limit + EPS
+end
+
+local function sliding_closed_form(previous, current, c, limit, window, elapsed)
+  local headroom = (limit - current - c) + EPS
+  if headroom >= 0 and previous > 0 then
+    local t = window - (headroom * window / previous)
+    return ceil_micros(t - elapsed)
+  end
+  local until_next = window - elapsed
+  local headroom_next = (limit - c) + EPS
+  if current <= headroom_next then return until_next end
+  local t_next = window - (headroom_next * window / current)
+  return until_next + ceil_micros(t_next)
+end
+
+local function sliding(s, limit, window, c)
+  local start, current, previous = sliding_counts(s, window, now)
+  local elapsed = now - start
+  local est = estimate(previous, current, window, elapsed)
+  local allowed = est + c <= limit + EPS
+  local retry = 0
+  if not allowed then
+    if c > limit then
+      retry = (2 * window) - elapsed
+    else
+      -- Step onto the first microsecond the admission test itself passes, as the C# code does.
+      retry = math.max(1, sliding_closed_form(previous, current, c, limit, window, elapsed))
+      local steps = 0
+      while steps < STEPS and retry > 1 and sliding_admits_at(s, now + retry - 1, c, limit, window) do
+        retry = retry - 1
+        steps = steps + 1
+      end
+      steps = 0
+      while steps < STEPS and not sliding_admits_at(s, now + retry, c, limit, window) do
+        retry = retry + 1
+        steps = steps + 1
+      end
+    end
+  end
+  local next_count = current
+  if allowed then next_count = current + c end
+  return allowed, math.max(0, math.floor(limit - est + EPS)), window - elapsed, retry,
+    { w = start, c = next_count, p = previous }, start + 2 * window
+end
+
+-- Token bucket -------------------------------------------------------------------------------------------------
+local function tokens_at(s, capacity, per_token, at)
+  if s.w == nil then return capacity end
+  local elapsed = math.max(0, at - s.w)
+  return math.min(capacity, s.t + (elapsed / per_token))
+end
+
+local function bucket(s, limit, window, burst, c)
+  local per_token = window / limit
+  local capacity = burst
+  local tokens = tokens_at(s, capacity, per_token, now)
+  local allowed = tokens + EPS >= c
+  local after = tokens
+  if allowed then after = tokens - c end
+  local retry = 0
+  if not allowed then
+    if c > burst then
+      retry = ceil_micros((capacity - tokens) * per_token)
+    else
+      local idle = 0
+      if s.w ~= nil then idle = math.max(0, s.w - now) end
+      retry = math.max(1, idle + ceil_micros((c - tokens - EPS) * per_token))
+      local steps = 0
+      while steps < STEPS and retry > 1 and tokens_at(s, capacity, per_token, now + retry - 1) + EPS >= c do
+        retry = retry - 1
+        steps = steps + 1
+      end
+      steps = 0
+      while steps < STEPS and not (tokens_at(s, capacity, per_token, now + retry) + EPS >= c) do
+        retry = retry + 1
+        steps = steps + 1
+      end
+    end
+  end
+  local last = now
+  if s.w ~= nil and s.w > now then last = s.w end
+  return allowed, math.floor(tokens + EPS), ceil_micros((capacity - tokens) * per_token), retry,
+    { w = last, t = after }, now + ceil_micros((capacity - after) * per_token)
+end
+
+-- One request --------------------------------------------------------------------------------------------------
+local function read_state(key)
+  local h = redis.call('HMGET', key, 'w', 'c', 'p', 't')
+  return { w = tonumber(h[1]), c = tonumber(h[2]) or 0, p = tonumber(h[3]) or 0, t = tonumber(h[4]) or 0 }
+end
+
+local function evaluate(i, s, c)
+  local base = 4 + (i - 1) * 4
+  local algorithm = tonumber(ARGV[base])
+  local limit = tonumber(ARGV[base + 1])
+  local window = tonumber(ARGV[base + 2])
+  local burst = tonumber(ARGV[base + 3])
+  if algorithm == 1 then return fixed(s, limit, window, c) end
+  if algorithm == 2 then return sliding(s, limit, window, c) end
+  return bucket(s, limit, window, burst, c)
+end
+
+local n = #KEYS
+local states, results, nexts, expiries = {}, {}, {}, {}
+local all_allowed = true
+for i = 1, n do
+  states[i] = read_state(KEYS[i])
+  local allowed, remaining, reset, retry, next_state, expires = evaluate(i, states[i], cost)
+  results[i] = { allowed, remaining, reset, retry }
+  nexts[i] = next_state
+  expiries[i] = expires
+  all_allowed = all_allowed and allowed
+end
+
+local reply = {}
+if all_allowed and consume then
+  for i = 1, n do
+    local s = nexts[i]
+    local fields = { 'w', string.format('%.0f', s.w) }
+    if s.c ~= nil then table.insert(fields, 'c'); table.insert(fields, string.format('%.0f', s.c)) end
+    if s.p ~= nil then table.insert(fields, 'p'); table.insert(fields, string.format('%.0f', s.p)) end
+    if s.t ~= nil then table.insert(fields, 't'); table.insert(fields, string.format('%.17g', s.t)) end
+    redis.call('HSET', KEYS[i], unpack(fields))
+    redis.call('PEXPIRE', KEYS[i], math.max(1, math.ceil((expiries[i] - now) / 1000)))
+    -- Report the state the next request will find, as the in-memory store does.
+    local parsed = { w = s.w, c = s.c or 0, p = s.p or 0, t = s.t or 0 }
+    local _, remaining, reset = evaluate(i, parsed, 0)
+    reply[#reply + 1] = 1
+    reply[#reply + 1] = remaining
+    reply[#reply + 1] = reset
+    reply[#reply + 1] = 0
+  end
+else
+  for i = 1, n do
+    local r = results[i]
+    reply[#reply + 1] = r[1] and 1 or 0
+    reply[#reply + 1] = r[2]
+    reply[#reply + 1] = r[3]
+    reply[#reply + 1] = r[4]
+  end
+end
+return reply

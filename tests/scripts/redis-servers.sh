@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Sourced by test.sh: installs redis-server when missing, starts one standalone Redis and one 3-master Redis Cluster
+# on free loopback ports in a temp dir, exports their addresses for the tests, and stops them by PID on exit.
+#   GATEWAY_TEST_REDIS          127.0.0.1:PORT
+#   GATEWAY_TEST_REDIS_CLUSTER  127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3
+
+redis_pids=()
+redis_dir=""
+
+redis_install() {
+  if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+    return 0
+  fi
+  echo "Installing redis-server..."
+  if [[ "$(id -u)" != "0" ]]; then
+    echo "redis-server is missing and this is not root: install it (apt-get install -y redis-server)" >&2
+    return 1
+  fi
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A free port whose cluster bus port (+10000) is free too.
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$((20000 + RANDOM % 25000))
+    if ! port_in_use "$port" && ! port_in_use $((port + 10000)); then
+      echo "$port"
+      return 0
+    fi
+  done
+  return 1
+}
+
+redis_start() {
+  local port="$1"; shift
+  local dir="$redis_dir/$port"
+  mkdir -p "$dir"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly no \
+    --logfile "$dir/redis.log" --daemonize no "$@" >/dev/null 2>&1 &
+  redis_pids+=($!)
+  for _ in $(seq 1 100); do
+    if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "redis-server on port $port did not start; its log:" >&2
+  cat "$dir/redis.log" >&2 || true
+  return 1
+}
+
+redis_stop_all() {
+  for pid in "${redis_pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${redis_pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  redis_pids=()
+  if [[ -n "$redis_dir" ]]; then
+    rm -rf "$redis_dir"
+  fi
+}
+
+redis_up() {
+  redis_install || return 1
+  redis_dir="$(mktemp -d -t gateway-redis-XXXXXX)"
+
+  local standalone
+  standalone="$(free_port)" || return 1
+  redis_start "$standalone" || return 1
+  export GATEWAY_TEST_REDIS="127.0.0.1:${standalone}"
+
+  local nodes=() port
+  for _ in 1 2 3; do
+    port="$(free_port)" || return 1
+    redis_start "$port" --cluster-enabled yes --cluster-config-file "nodes-${port}.conf" --cluster-node-timeout 5000 || return 1
+    nodes+=("127.0.0.1:${port}")
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$redis_dir/cluster-create.log" 2>&1 || {
+    cat "$redis_dir/cluster-create.log" >&2
+    return 1
+  }
+  for node in "${nodes[@]}"; do
+    for _ in $(seq 1 100); do
+      if redis-cli -h 127.0.0.1 -p "${node##*:}" cluster info 2>/dev/null | grep -q "cluster_state:ok"; then
+        break
+      fi
+      sleep 0.1
+    done
+  done
+  GATEWAY_TEST_REDIS_CLUSTER="$(IFS=,; echo "${nodes[*]}")"
+  export GATEWAY_TEST_REDIS_CLUSTER
+  echo "Redis standalone on ${GATEWAY_TEST_REDIS}; Redis Cluster on ${GATEWAY_TEST_REDIS_CLUSTER}"
+}
+
+# Every key the tests wrote must carry a TTL. Prints offending keys and returns 1 if any has none.
+redis_check_ttls() {
+  local failed=0 host port key ttl
+  for address in "$GATEWAY_TEST_REDIS" ${GATEWAY_TEST_REDIS_CLUSTER//,/ }; do
+    host="${address%:*}"; port="${address##*:}"
+    while read -r key; do
+      [[ -z "$key" ]] && continue
+      ttl="$(redis-cli -h "$host" -p "$port" pttl "$key")"
+      if [[ "$ttl" == "-1" ]]; then
+        echo "key without TTL on $address: $key"
+        failed=1
+      fi
+    done < <(redis-cli -h "$host" -p "$port" --scan --pattern 'gwtest*')
+  done
+  return "$failed"
+}
