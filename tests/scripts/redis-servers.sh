@@ -23,13 +23,29 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# A free port whose cluster bus port (+10000) is free too.
+# A free port whose cluster bus port (+10000) is free too. Both stay below the kernel's ephemeral range (32768 and
+# up), where the local end of any outgoing connection could take the port between our check and Redis's bind.
 free_port() {
   local port
   for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 25000))
+    port=$((10000 + RANDOM % 12000))
     if ! port_in_use "$port" && ! port_in_use $((port + 10000)); then
       echo "$port"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Starts redis-server on a free port, trying another port if the bind still loses a race. Sets started_port.
+# (Not called in $(...): the PID it records must stay in this shell, to be stopped later.)
+started_port=""
+redis_start_free() {
+  local port
+  for _ in 1 2 3 4 5; do
+    port="$(free_port)" || return 1
+    if redis_start "$port" "$@"; then
+      started_port="$port"
       return 0
     fi
   done
@@ -42,15 +58,20 @@ redis_start() {
   mkdir -p "$dir"
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly no \
     --logfile "$dir/redis.log" --daemonize no "$@" >/dev/null 2>&1 &
-  redis_pids+=($!)
+  local pid=$!
   for _ in $(seq 1 100); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "redis-server on port $port exited: $(tail -n 2 "$dir/redis.log" 2>/dev/null)" >&2
+      return 1
+    fi
     if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
+      redis_pids+=("$pid")
       return 0
     fi
     sleep 0.1
   done
-  echo "redis-server on port $port did not start; its log:" >&2
-  cat "$dir/redis.log" >&2 || true
+  kill "$pid" 2>/dev/null || true
+  echo "redis-server on port $port did not answer" >&2
   return 1
 }
 
@@ -71,16 +92,13 @@ redis_up() {
   redis_install || return 1
   redis_dir="$(mktemp -d -t gateway-redis-XXXXXX)"
 
-  local standalone
-  standalone="$(free_port)" || return 1
-  redis_start "$standalone" || return 1
-  export GATEWAY_TEST_REDIS="127.0.0.1:${standalone}"
+  redis_start_free || return 1
+  export GATEWAY_TEST_REDIS="127.0.0.1:${started_port}"
 
-  local nodes=() port
+  local nodes=()
   for _ in 1 2 3; do
-    port="$(free_port)" || return 1
-    redis_start "$port" --cluster-enabled yes --cluster-config-file "nodes-${port}.conf" --cluster-node-timeout 5000 || return 1
-    nodes+=("127.0.0.1:${port}")
+    redis_start_free --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 || return 1
+    nodes+=("127.0.0.1:${started_port}")
   done
   redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$redis_dir/cluster-create.log" 2>&1 || {
     cat "$redis_dir/cluster-create.log" >&2

@@ -60,4 +60,24 @@ public static class GatewayConfig
         """)!.AsObject();
         return config;
     }
+
+    /// <summary>Points the gateway at a test Redis, with the test key prefix.</summary>
+    public static JsonObject WithRedis(this JsonObject config, string redisConfiguration)
+    {
+        config["RateLimiting"]!["Store"] = new JsonObject
+        {
+            ["Kind"] = "Redis",
+            ["Redis"] = new JsonObject { ["Configuration"] = redisConfiguration, ["KeyPrefix"] = RedisTestServers.KeyPrefix },
+        };
+        return config;
+    }
+
+    /// <summary>Adds a route <c>/api/{name}/...</c> limited by a new policy <paramref name="name"/> with the given free-tier rules.</summary>
+    public static JsonObject WithPolicyRoute(this JsonObject config, string name, string rulesJson)
+    {
+        config["ReverseProxy"]!["Routes"]![name] = JsonNode.Parse(
+            $$"""{ "ClusterId": "backend", "Match": { "Path": "/api/{{name}}/{**rest}" }, "Metadata": { "RateLimitPolicy": "{{name}}" } }""");
+        config["RateLimiting"]!["Policies"]![name] = JsonNode.Parse($$"""{ "Tiers": { "free": {{rulesJson}} } }""");
+        return config;
+    }
 }

@@ -16,12 +16,17 @@ public static class RedisTestServers
 
     private static readonly Lazy<RedisConnection> StandaloneConnection = new(() => new RedisConnection(Standalone));
     private static readonly Lazy<RedisConnection> ClusterConnection = new(() => new RedisConnection(Cluster));
+    private static readonly Lazy<RedisConnection> StandaloneAdmin = new(() => new RedisConnection(Standalone + ",allowAdmin=true"));
+    private static readonly Lazy<RedisConnection> ClusterAdmin = new(() => new RedisConnection(Cluster + ",allowAdmin=true"));
 
     public static string Standalone => Require(StandaloneVariable);
 
     public static string Cluster => Require(ClusterVariable);
 
     internal static RedisConnection Connection(bool cluster) => cluster ? ClusterConnection.Value : StandaloneConnection.Value;
+
+    /// <summary>A connection allowed to run server commands (TIME, INFO), for inspecting what the gateway did.</summary>
+    internal static RedisConnection AdminConnection(bool cluster) => cluster ? ClusterAdmin.Value : StandaloneAdmin.Value;
 
     public static string Configuration(bool cluster) => cluster ? Cluster : Standalone;
 

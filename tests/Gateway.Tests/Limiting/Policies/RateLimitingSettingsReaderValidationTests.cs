@@ -277,7 +277,7 @@ public sealed class RateLimitingSettingsReaderValidationTests
         var error = Config.ReadInvalid(config);
 
         Config.AssertError(error, "RateLimiting:Policies:orders:Scope", "must be one of Subject, Global, got 'Everyone'");
-        Config.AssertError(error, "RateLimiting:Store:Kind", "must be one of InMemory, got 'Memcached'");
+        Config.AssertError(error, "RateLimiting:Store:Kind", "must be one of InMemory, Redis, got 'Memcached'");
     }
 
     [Fact]
