@@ -59,13 +59,15 @@ redis_start() {
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save "" --appendonly no \
     --logfile "$dir/redis.log" --daemonize no "$@" >/dev/null 2>&1 &
   local pid=$!
+  # Recorded at once, so an interrupted start still stops it.
+  redis_pids+=("$pid")
   for _ in $(seq 1 100); do
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "redis-server on port $port exited: $(tail -n 2 "$dir/redis.log" 2>/dev/null)" >&2
       return 1
     fi
-    if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
-      redis_pids+=("$pid")
+    # Ours answers with our PID; anything else on the port lost us the race for it.
+    if redis-cli -p "$port" info server 2>/dev/null | grep -q "^process_id:${pid}"; then
       return 0
     fi
     sleep 0.1
@@ -104,13 +106,20 @@ redis_up() {
     cat "$redis_dir/cluster-create.log" >&2
     return 1
   }
+  local ready
   for node in "${nodes[@]}"; do
-    for _ in $(seq 1 100); do
+    ready=0
+    for _ in $(seq 1 200); do
       if redis-cli -h 127.0.0.1 -p "${node##*:}" cluster info 2>/dev/null | grep -q "cluster_state:ok"; then
+        ready=1
         break
       fi
       sleep 0.1
     done
+    if (( ready == 0 )); then
+      echo "Redis Cluster node $node never reported cluster_state:ok" >&2
+      return 1
+    fi
   done
   GATEWAY_TEST_REDIS_CLUSTER="$(IFS=,; echo "${nodes[*]}")"
   export GATEWAY_TEST_REDIS_CLUSTER

@@ -12,6 +12,9 @@ public static class FixedWindowAlgorithm
 {
     public static RuleEvaluation Evaluate(in RuleState state, RateLimitRule rule, long now, long cost)
     {
+        // State written by a caller whose clock read was later than ours (a race at a window boundary, or a store
+        // clock that stepped back) is never older than us: evaluate at its time, or its window would read as empty.
+        now = MathUtil.NotBefore(now, state);
         var window = rule.WindowMicroseconds;
         var windowStart = now - MathUtil.Mod(now, window);
         var windowEnd = windowStart + window;

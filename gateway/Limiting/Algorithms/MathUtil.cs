@@ -11,6 +11,10 @@ internal static class MathUtil
     /// </summary>
     public const int MaxRetryAfterSteps = 16;
 
+    /// <summary>The later of <paramref name="now"/> and the time a window state was written for.</summary>
+    public static long NotBefore(long now, in RuleState state) =>
+        state.Initialized && state.WindowStart > now ? state.WindowStart : now;
+
     /// <summary>Modulo that is never negative, for times before the epoch on a badly set test clock.</summary>
     public static long Mod(long value, long divisor)
     {

@@ -13,6 +13,8 @@ public static class SlidingWindowAlgorithm
 {
     public static RuleEvaluation Evaluate(in RuleState state, RateLimitRule rule, long now, long cost)
     {
+        // As in FixedWindowAlgorithm: never evaluate before the time the state was written at.
+        now = MathUtil.NotBefore(now, state);
         var window = rule.WindowMicroseconds;
         var (windowStart, current, previous) = Counts(state, window, now);
         var elapsed = now - windowStart;

@@ -35,7 +35,7 @@ public static class TokenBucketAlgorithm
             RetryAfter: retryAfter,
             next,
             // A bucket that has refilled to capacity is the same as no state at all.
-            NextStateExpiresAt: now + MathUtil.CeilMicros((capacity - after) * microsPerToken));
+            NextStateExpiresAt: last + MathUtil.CeilMicros((capacity - after) * microsPerToken));
     }
 
     private static double TokensAt(in RuleState state, double capacity, double microsPerToken, long now)

@@ -35,7 +35,6 @@ internal sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposa
 
     public ValueTask<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken)
     {
-        var now = UnixTime.NowMicroseconds(_timeProvider);
         while (true)
         {
             var partition = GetOrAddPartition(request.PartitionKey);
@@ -47,7 +46,8 @@ internal sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposa
                     continue;
                 }
 
-                decision = partition.Decide(request, now);
+                // Read the clock under the lock: decisions on one partition then see time only move forward.
+                decision = partition.Decide(request, UnixTime.NowMicroseconds(_timeProvider));
             }
 
             // Trimming takes other partitions' locks, so it runs with none held.

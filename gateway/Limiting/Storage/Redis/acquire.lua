@@ -34,7 +34,15 @@ local function window_start(at, window)
 end
 
 -- Fixed window -------------------------------------------------------------------------------------------------
+-- State written at a later time than ours (a master whose clock stepped back after a failover) is never treated as
+-- older: evaluate at its time, as the C# code does.
+local function not_before(s)
+  if s.w ~= nil and s.w > now then return s.w end
+  return now
+end
+
 local function fixed(s, limit, window, c)
+  local now = not_before(s)
   local start = window_start(now, window)
   local count = 0
   if s.w == start then count = s.c end
@@ -78,6 +86,7 @@ local function sliding_closed_form(previous, current, c, limit, window, elapsed)
 end
 
 local function sliding(s, limit, window, c)
+  local now = not_before(s)
   local start, current, previous = sliding_counts(s, window, now)
   local elapsed = now - start
   local est = estimate(previous, current, window, elapsed)
@@ -144,7 +153,7 @@ local function bucket(s, limit, window, burst, c)
   local last = now
   if s.w ~= nil and s.w > now then last = s.w end
   return allowed, math.floor(tokens + EPS), ceil_micros((capacity - tokens) * per_token), retry,
-    { w = last, t = after }, now + ceil_micros((capacity - after) * per_token)
+    { w = last, t = after }, last + ceil_micros((capacity - after) * per_token)
 end
 
 -- One request --------------------------------------------------------------------------------------------------
