@@ -44,8 +44,8 @@ internal sealed partial class RateLimitMiddleware
         var settings = _settings.Current;
         if (!settings.Policies.TryGetValue(binding.PolicyName, out var policy))
         {
-            // YARP took a route edit before the policy snapshot caught up; one re-read settles it.
-            _settings.Reload();
+            // YARP took a route edit before the policy snapshot caught up: re-read, if the configuration changed since.
+            _settings.ReloadIfChanged();
             settings = _settings.Current;
             if (!settings.Policies.TryGetValue(binding.PolicyName, out policy))
             {
@@ -108,7 +108,12 @@ internal sealed partial class RateLimitMiddleware
         }
 
         var retryAfter = RateLimitHeaders.RetryAfterSeconds(decision);
-        Log.Rejected(_logger, policy.Name, decision.DecidingRule.Name, caller.Tier, SubjectKey.ForLog(caller.SubjectKey), retryAfter);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            // The subject's hash is only worth computing when the line is written.
+            Log.Rejected(_logger, policy.Name, decision.DecidingRule.Name, caller.Tier, SubjectKey.ForLog(caller.SubjectKey), retryAfter);
+        }
+
         RateLimitHeaders.Write(context.Response.Headers, decision, settings.Headers.Legacy);
         await RateLimitProblem.WriteRejectionAsync(context, decision, retryAfter);
     }

@@ -15,11 +15,13 @@ public sealed partial class RateLimitingSettingsProvider : IDisposable
     private readonly Lock _reloadLock = new();
     private volatile RateLimitingSettings _current;
     private int _reloadAttempts;
+    private volatile IChangeToken _readToken;
 
     public RateLimitingSettingsProvider(IConfiguration configuration, RateLimitingSettings initial, ILogger<RateLimitingSettingsProvider> logger)
     {
         _configuration = configuration;
         _current = initial;
+        _readToken = configuration.GetReloadToken();
         _logger = logger;
         _reloadRegistration = ChangeToken.OnChange(configuration.GetReloadToken, () => Reload());
     }
@@ -33,14 +35,18 @@ public sealed partial class RateLimitingSettingsProvider : IDisposable
     /// <summary>Counts reload attempts, accepted or refused, so callers can wait for one to be processed.</summary>
     public int ReloadAttempts => Volatile.Read(ref _reloadAttempts);
 
-    /// <summary>Raised after a new snapshot is in force.</summary>
-    public event Action<RateLimitingSettings>? Changed;
+    /// <summary>
+    /// Re-reads the configuration only if it changed since the last read: a caller that finds the snapshot behind
+    /// (YARP saw a file edit first) catches up, while a configuration that stays inconsistent costs nothing per call.
+    /// </summary>
+    public bool ReloadIfChanged() => _readToken.HasChanged && Reload();
 
     /// <summary>Re-reads the configuration now; returns whether a new snapshot is in force.</summary>
     public bool Reload()
     {
         lock (_reloadLock)
         {
+            _readToken = _configuration.GetReloadToken();
             RateLimitingSettings next;
             try
             {
@@ -63,7 +69,6 @@ public sealed partial class RateLimitingSettingsProvider : IDisposable
             LastReloadError = null;
             Interlocked.Increment(ref _reloadAttempts);
             Log.Reloaded(_logger, next.Policies.Count, next.Overrides.Count);
-            Changed?.Invoke(next);
             return true;
         }
     }

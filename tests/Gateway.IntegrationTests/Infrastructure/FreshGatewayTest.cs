@@ -6,19 +6,13 @@ namespace Gateway.IntegrationTests.Infrastructure;
 /// </summary>
 public abstract class FreshGatewayTest : IAsyncLifetime
 {
-    protected UpstreamServer Upstream { get; private set; } = null!;
+    private readonly GatewayFixture _fixture = new();
 
-    protected GatewayInstance Gateway { get; private set; } = null!;
+    protected UpstreamServer Upstream => _fixture.Upstream;
 
-    public async Task InitializeAsync()
-    {
-        Upstream = await UpstreamServer.StartAsync();
-        Gateway = await GatewayInstance.StartAsync(GatewayConfig.Default(Upstream.Address));
-    }
+    protected GatewayInstance Gateway => _fixture.Gateway;
 
-    public async Task DisposeAsync()
-    {
-        await Gateway.DisposeAsync();
-        await Upstream.DisposeAsync();
-    }
+    public Task InitializeAsync() => _fixture.InitializeAsync();
+
+    public Task DisposeAsync() => _fixture.DisposeAsync();
 }

@@ -33,11 +33,7 @@ public sealed class StoreContractTests
         Assert.Equal(0, refused.Results[0].Remaining);
         Assert.Equal(50_000_000, refused.Results[0].ResetAfter);
 
-        clock.Advance(TimeSpan.FromSeconds(50) - Micro);
-        Assert.False((await store.AcquireAsync(new RateLimitRequest(key, rules, 1), default)).Allowed);
-        clock.Advance(Micro);
-        var next = await store.AcquireAsync(new RateLimitRequest(key, rules, 1), default);
-        Assert.True(next.Allowed);
+        var next = await AssertAdmittedExactlyAfterAsync(store, clock, key, rules, TimeSpan.FromSeconds(50));
         Assert.Equal(4, next.Results[0].Remaining);
     }
 
@@ -71,11 +67,7 @@ public sealed class StoreContractTests
         Assert.False(refused.Allowed);
         Assert.Equal(0, refused.Results[0].Remaining);
 
-        var retry = TimeSpan.FromTicks(refused.RetryAfterMicroseconds * 10);
-        clock.Advance(retry - Micro);
-        Assert.False((await store.AcquireAsync(new RateLimitRequest(key, rules, 1), default)).Allowed);
-        clock.Advance(Micro);
-        Assert.True((await store.AcquireAsync(new RateLimitRequest(key, rules, 1), default)).Allowed);
+        await AssertAdmittedExactlyAfterAsync(store, clock, key, rules, TimeSpan.FromTicks(refused.RetryAfterMicroseconds * 10));
     }
 
     [Theory]
@@ -89,10 +81,7 @@ public sealed class StoreContractTests
         var refused = await store.AcquireAsync(new RateLimitRequest(key, rules, 1), default);
         Assert.Equal(200_000, refused.RetryAfterMicroseconds);
 
-        clock.Advance(TimeSpan.FromMilliseconds(200) - Micro);
-        Assert.False((await store.AcquireAsync(new RateLimitRequest(key, rules, 1), default)).Allowed);
-        clock.Advance(Micro);
-        Assert.True((await store.AcquireAsync(new RateLimitRequest(key, rules, 1), default)).Allowed);
+        await AssertAdmittedExactlyAfterAsync(store, clock, key, rules, TimeSpan.FromMilliseconds(200));
 
         // A long idle refills to the burst, never past it.
         clock.Advance(TimeSpan.FromHours(1));
@@ -173,6 +162,18 @@ public sealed class StoreContractTests
     {
         var clock = new FakeTimeProvider(Epoch + startOffset);
         return (StoreUnderTest.Create(kind, clock), clock, "contract|" + Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>Refused one microsecond before <paramref name="wait"/> has passed, admitted exactly when it has.</summary>
+    private static async Task<RateLimitDecision> AssertAdmittedExactlyAfterAsync(
+        IRateLimitStore store, FakeTimeProvider clock, string key, RuleSet rules, TimeSpan wait)
+    {
+        clock.Advance(wait - Micro);
+        Assert.False((await store.AcquireAsync(new RateLimitRequest(key, rules, 1), default)).Allowed);
+        clock.Advance(Micro);
+        var admitted = await store.AcquireAsync(new RateLimitRequest(key, rules, 1), default);
+        Assert.True(admitted.Allowed);
+        return admitted;
     }
 
     private static async Task<int> AcquireMany(IRateLimitStore store, string key, RuleSet rules, int attempts)

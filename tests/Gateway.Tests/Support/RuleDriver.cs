@@ -25,6 +25,17 @@ internal sealed class RuleDriver(RateLimitRule rule)
     /// <summary>Evaluates without consuming.</summary>
     public RuleEvaluation Peek(long now, long cost = 1) => RuleEvaluator.Evaluate(State, Rule, now, cost);
 
+    /// <summary>
+    /// Asserts that a denial's RetryAfter names the first admitting microsecond: the same request is still refused
+    /// one microsecond earlier and admitted exactly then.
+    /// </summary>
+    public void AssertRetryAfterIsExact(long now, RuleEvaluation denial, long cost)
+    {
+        Assert.True(denial.RetryAfter > 0);
+        Assert.False(Peek(now + denial.RetryAfter - 1, cost).Allowed);
+        Assert.True(Peek(now + denial.RetryAfter, cost).Allowed);
+    }
+
     /// <summary>Makes <paramref name="attempts"/> requests at one instant; returns how many were admitted.</summary>
     public int AcquireMany(long now, int attempts, long cost = 1)
     {

@@ -11,10 +11,10 @@ namespace Gateway.Limiting.Storage.Redis;
 /// </summary>
 internal sealed class RedisKeys
 {
-    public RedisKeys(string prefix) => Prefix = prefix;
+    private readonly string _prefix;
 
-    public string Prefix { get; }
+    public RedisKeys(string prefix) => _prefix = prefix;
 
     public RedisKey ForRule(string partitionKey, RateLimitRule rule) =>
-        string.Concat(Prefix, "{", partitionKey, "}:", rule.StateKey);
+        string.Concat(_prefix, "{", partitionKey, "}:", rule.StateKey);
 }

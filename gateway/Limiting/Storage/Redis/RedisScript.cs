@@ -10,14 +10,11 @@ namespace Gateway.Limiting.Storage.Redis;
 /// </summary>
 internal sealed class RedisScript
 {
-    private RedisScript(string name, string body)
+    private RedisScript(string body)
     {
-        Name = name;
         Body = body;
         Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(body));
     }
-
-    public string Name { get; }
 
     public string Body { get; }
 
@@ -29,7 +26,7 @@ internal sealed class RedisScript
         using var stream = typeof(RedisScript).Assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"Embedded script {resource} is missing.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return new RedisScript(name, reader.ReadToEnd());
+        return new RedisScript(reader.ReadToEnd());
     }
 
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] values, CommandFlags flags)

@@ -188,9 +188,7 @@ public sealed class FixedWindowAlgorithmTests
                     }
 
                     checkedDenials++;
-                    Assert.True(evaluation.RetryAfter > 0);
-                    Assert.False(driver.Peek(now + evaluation.RetryAfter - 1, cost).Allowed);
-                    Assert.True(driver.Peek(now + evaluation.RetryAfter, cost).Allowed);
+                    driver.AssertRetryAfterIsExact(now, evaluation, cost);
                 }
             }
         }

@@ -199,9 +199,7 @@ public sealed class SlidingWindowAlgorithmTests
                         intoNextWindow++;
                     }
 
-                    Assert.True(evaluation.RetryAfter > 0);
-                    Assert.False(driver.Peek(now + evaluation.RetryAfter - 1, cost).Allowed);
-                    Assert.True(driver.Peek(now + evaluation.RetryAfter, cost).Allowed);
+                    driver.AssertRetryAfterIsExact(now, evaluation, cost);
                 }
             }
         }
@@ -232,8 +230,7 @@ public sealed class SlidingWindowAlgorithmTests
                     if (!evaluation.Allowed)
                     {
                         checkedDenials++;
-                        Assert.False(driver.Peek(now + evaluation.RetryAfter - 1, cost).Allowed);
-                        Assert.True(driver.Peek(now + evaluation.RetryAfter, cost).Allowed);
+                        driver.AssertRetryAfterIsExact(now, evaluation, cost);
                     }
                 }
             }

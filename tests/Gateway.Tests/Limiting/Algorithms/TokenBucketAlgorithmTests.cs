@@ -205,9 +205,7 @@ public sealed class TokenBucketAlgorithmTests
                     }
 
                     checkedDenials++;
-                    Assert.True(evaluation.RetryAfter > 0);
-                    Assert.False(driver.Peek(now + evaluation.RetryAfter - 1, cost).Allowed);
-                    Assert.True(driver.Peek(now + evaluation.RetryAfter, cost).Allowed);
+                    driver.AssertRetryAfterIsExact(now, evaluation, cost);
                 }
             }
         }
@@ -237,8 +235,7 @@ public sealed class TokenBucketAlgorithmTests
                     if (!evaluation.Allowed)
                     {
                         checkedDenials++;
-                        Assert.False(driver.Peek(now + evaluation.RetryAfter - 1, cost).Allowed);
-                        Assert.True(driver.Peek(now + evaluation.RetryAfter, cost).Allowed);
+                        driver.AssertRetryAfterIsExact(now, evaluation, cost);
                     }
                 }
             }
