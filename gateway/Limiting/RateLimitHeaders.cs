@@ -42,15 +42,15 @@ public static class RateLimitHeaders
 
     public static string FormatRateLimit(RateLimitDecision decision)
     {
-        var builder = new StringBuilder(48 * decision.Results.Count);
-        for (var i = 0; i < decision.Results.Count; i++)
+        var builder = new StringBuilder(48 * decision.Rules.Rules.Length);
+        for (var i = 0; i < decision.Rules.Rules.Length; i++)
         {
             if (i > 0)
             {
                 builder.Append(", ");
             }
 
-            var result = decision.Results[i];
+            var result = decision.Result(i);
             builder.Append('"').Append(decision.Rules.Rules[i].Name).Append("\";r=")
                 .Append(result.Remaining.ToString(CultureInfo.InvariantCulture))
                 .Append(";t=")

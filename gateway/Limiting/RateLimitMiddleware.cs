@@ -73,7 +73,7 @@ internal sealed partial class RateLimitMiddleware
         RateLimitDecision decision;
         try
         {
-            decision = await _store.AcquireAsync(new RateLimitRequest(partitionKey, rules, binding.Cost), context.RequestAborted);
+            decision = await _store.AcquireAsync(new RateLimitRequest(partitionKey, rules, binding.Cost, Exact: !policy.Leases), context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {

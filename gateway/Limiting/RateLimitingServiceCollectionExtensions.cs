@@ -1,3 +1,4 @@
+using Gateway.Limiting.Leasing;
 using Gateway.Limiting.Policies;
 using Gateway.Limiting.Storage;
 using Gateway.Limiting.Storage.Redis;
@@ -16,6 +17,19 @@ public static class RateLimitingServiceCollectionExtensions
         if (settings.Store.Kind == StoreKind.Redis)
         {
             services.AddSingleton(_ => new RedisConnection(settings.Store.RedisConfiguration!));
+            services.AddSingleton(sp => new RedisRateLimitStore(sp.GetRequiredService<RedisConnection>(), new RedisKeys(settings.Store.RedisKeyPrefix)));
+        }
+
+        if (settings.Store.Kind == StoreKind.Redis && settings.Store.Leases.Enabled)
+        {
+            services.AddSingleton(sp =>
+            {
+                var redis = sp.GetRequiredService<RedisRateLimitStore>();
+                return new LeasingRateLimitStore(
+                    redis, redis, settings.Store.Leases, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeasingRateLimitStore>>());
+            });
+            services.AddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<LeasingRateLimitStore>());
+            return services;
         }
 
         services.AddSingleton<IRateLimitStore>(sp => settings.Store.Kind switch
@@ -24,9 +38,7 @@ public static class RateLimitingServiceCollectionExtensions
                 sp.GetRequiredService<TimeProvider>(),
                 settings.Store.InMemoryMaxPartitions,
                 sp.GetRequiredService<ILogger<InMemoryRateLimitStore>>()),
-            StoreKind.Redis => new RedisRateLimitStore(
-                sp.GetRequiredService<RedisConnection>(),
-                new RedisKeys(settings.Store.RedisKeyPrefix)),
+            StoreKind.Redis => sp.GetRequiredService<RedisRateLimitStore>(),
             _ => throw new InvalidOperationException($"Store kind {settings.Store.Kind} is not available."),
         });
         return services;

@@ -10,8 +10,10 @@ public sealed class RateLimitPolicy
         PolicyScope scope,
         AnonymousAccess anonymous,
         FrozenDictionary<string, RuleSet> tiers,
-        RuleSet defaultTierRules)
+        RuleSet defaultTierRules,
+        bool leases = true)
     {
+        Leases = leases;
         Name = name;
         Scope = scope;
         Anonymous = anonymous;
@@ -24,6 +26,12 @@ public sealed class RateLimitPolicy
     public PolicyScope Scope { get; }
 
     public AnonymousAccess Anonymous { get; }
+
+    /// <summary>
+    /// Whether decisions may be served from local quota leases (Redis store). Off, every request is one store call:
+    /// exact to the permit at any instant, for policies whose limits are tiny or whose cost per request is high.
+    /// </summary>
+    public bool Leases { get; }
 
     /// <summary>Rules per tier name (case-insensitive, as configuration keys are).</summary>
     public FrozenDictionary<string, RuleSet> Tiers { get; }

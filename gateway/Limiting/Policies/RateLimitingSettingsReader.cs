@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using Gateway.Hosting;
 using Gateway.Identity;
+using Gateway.Limiting.Leasing;
 using Gateway.Limiting.Storage;
 using Gateway.Proxy;
 using Microsoft.Extensions.Configuration;
@@ -23,13 +24,14 @@ public static class RateLimitingSettingsReader
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(366);
 
     private static readonly FrozenSet<string> SectionKeys = Keys("Store", "Identity", "Headers", "Policies", "Overrides");
-    private static readonly FrozenSet<string> StoreKeys = Keys("Kind", "InMemory", "Redis");
+    private static readonly FrozenSet<string> StoreKeys = Keys("Kind", "InMemory", "Redis", "Leases");
+    private static readonly FrozenSet<string> LeaseKeys = Keys("Enabled", "MaxLeaseSize", "Coverage", "Duration", "MaxKeys");
     private static readonly FrozenSet<string> RedisKeys = Keys("Configuration", "KeyPrefix");
     private static readonly FrozenSet<string> InMemoryKeys = Keys("MaxPartitions");
     private static readonly FrozenSet<string> IdentityKeys = Keys(
         "SubjectClaim", "TierClaim", "DefaultTier", "Anonymous", "AnonymousTier", "KnownProxies", "KnownNetworks");
     private static readonly FrozenSet<string> HeaderKeys = Keys("Legacy");
-    private static readonly FrozenSet<string> PolicyKeys = Keys("Scope", "Anonymous", "Tiers");
+    private static readonly FrozenSet<string> PolicyKeys = Keys("Scope", "Anonymous", "Leases", "Tiers");
     private static readonly FrozenSet<string> RuleKeys = Keys("Algorithm", "Limit", "Window", "Burst");
 
     /// <summary>Reads the settings, or throws <see cref="GatewayConfigurationException"/> naming every bad key.</summary>
@@ -119,7 +121,31 @@ public static class RateLimitingSettingsReader
             errors.Add(ConfigurationValues.Combine(redis.Path, "KeyPrefix"), $"must not contain braces or spaces, got '{prefix}'");
         }
 
-        return new StoreSettings(kind, (int)Math.Min(maxPartitions, 50_000_000), redisConfiguration, prefix);
+        return new StoreSettings(kind, (int)Math.Min(maxPartitions, 50_000_000), redisConfiguration, prefix, ReadLeases(section.GetSection("Leases"), errors));
+    }
+
+    private static LeaseSettings ReadLeases(IConfigurationSection section, ConfigurationErrors errors)
+    {
+        RejectUnknownKeys(section, LeaseKeys, errors);
+        var defaults = LeaseSettings.Default;
+        var maxLeaseSize = ReadPositiveLong(section, "MaxLeaseSize", defaults.MaxLeaseSize, errors);
+        if (maxLeaseSize > 1_000_000)
+        {
+            errors.Add(ConfigurationValues.Combine(section.Path, "MaxLeaseSize"), "must be at most 1000000");
+        }
+
+        var maxKeys = ReadPositiveLong(section, "MaxKeys", defaults.MaxKeys, errors);
+        if (maxKeys > 50_000_000)
+        {
+            errors.Add(ConfigurationValues.Combine(section.Path, "MaxKeys"), "must be at most 50000000");
+        }
+
+        return new LeaseSettings(
+            Enabled: ReadBool(section, "Enabled", defaults.Enabled, errors),
+            MaxLeaseSize: maxLeaseSize,
+            Coverage: ReadDuration(section, "Coverage", defaults.Coverage, TimeSpan.FromMinutes(1), errors),
+            Duration: ReadDuration(section, "Duration", defaults.Duration, TimeSpan.FromMinutes(5), errors),
+            MaxKeys: (int)Math.Min(maxKeys, 50_000_000));
     }
 
     private static FrozenDictionary<string, RateLimitPolicy> ReadPolicies(
@@ -138,6 +164,7 @@ public static class RateLimitingSettingsReader
 
             var scope = ReadEnum<PolicyScope>(policySection, "Scope", PolicyScope.Subject, errors);
             var anonymous = ReadEnum<AnonymousAccess>(policySection, "Anonymous", identity.Anonymous, errors);
+            var leases = ReadBool(policySection, "Leases", defaultValue: true, errors);
 
             var tiers = new Dictionary<string, RuleSet>(StringComparer.OrdinalIgnoreCase);
             var tiersSection = policySection.GetSection("Tiers");
@@ -167,7 +194,7 @@ public static class RateLimitingSettingsReader
                 continue;
             }
 
-            policies[name] = new RateLimitPolicy(name, scope, anonymous, tiers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), defaultRules);
+            policies[name] = new RateLimitPolicy(name, scope, anonymous, tiers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), defaultRules, leases);
         }
 
         return policies.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);

@@ -32,7 +32,7 @@ internal sealed class InMemoryPartition
             allAllowed &= evaluations[i].Allowed;
         }
 
-        var results = new RuleResult[rules.Length];
+        Span<RuleResult> results = rules.Length <= 16 ? stackalloc RuleResult[rules.Length] : new RuleResult[rules.Length];
         if (allAllowed && request.Consume)
         {
             for (var i = 0; i < rules.Length; i++)

@@ -1,11 +1,22 @@
+using System.Diagnostics.CodeAnalysis;
 using Gateway.Limiting.Policies;
 
 namespace Gateway.Limiting.Storage;
 
-/// <summary>The outcome of one <see cref="IRateLimitStore.AcquireAsync"/>: admitted or not, and every rule's state after it.</summary>
-public sealed class RateLimitDecision
+/// <summary>
+/// The outcome of one <see cref="IRateLimitStore.AcquireAsync"/>: admitted or not, and every rule's state after it.
+/// A value type that holds up to <see cref="InlineRuleCount"/> rule results inline: a decision, whether served from a
+/// lease or made by the in-memory store, allocates nothing. Longer rule sets spill into an array.
+/// </summary>
+public readonly struct RateLimitDecision
 {
-    public RateLimitDecision(RuleSet rules, RuleResult[] results)
+    /// <summary>Rule results held without an array; policies rarely have more rules than this.</summary>
+    public const int InlineRuleCount = 4;
+
+    private readonly RuleResultBuffer _inline;
+    private readonly RuleResult[]? _overflow;
+
+    public RateLimitDecision(RuleSet rules, ReadOnlySpan<RuleResult> results)
     {
         if (results.Length != rules.Rules.Length)
         {
@@ -13,16 +24,32 @@ public sealed class RateLimitDecision
         }
 
         Rules = rules;
-        Results = results;
-        Allowed = Array.TrueForAll(results, static r => r.Allowed);
-        DecidingRuleIndex = Allowed ? MostRestrictive(results) : LongestRetry(results);
+        if (results.Length <= InlineRuleCount)
+        {
+            results.CopyTo(_inline);
+        }
+        else
+        {
+            _overflow = results.ToArray();
+        }
+
+        var allowed = true;
+        foreach (var result in results)
+        {
+            allowed &= result.Allowed;
+        }
+
+        Allowed = allowed;
+        DecidingRuleIndex = allowed ? MostRestrictive(results) : LongestRetry(results);
     }
 
     public bool Allowed { get; }
 
     public RuleSet Rules { get; }
 
-    public IReadOnlyList<RuleResult> Results { get; }
+    /// <summary>One result per rule of <see cref="Rules"/>, in the same order.</summary>
+    [UnscopedRef]
+    public ReadOnlySpan<RuleResult> Results => _overflow ?? ((ReadOnlySpan<RuleResult>)_inline)[..Rules.Rules.Length];
 
     /// <summary>
     /// The rule that decided: when denied, the rejecting rule that admits last (waiting for it satisfies every
@@ -32,12 +59,14 @@ public sealed class RateLimitDecision
 
     public RateLimitRule DecidingRule => Rules.Rules[DecidingRuleIndex];
 
-    public RuleResult DecidingResult => Results[DecidingRuleIndex];
+    public RuleResult DecidingResult => Result(DecidingRuleIndex);
 
     /// <summary>When denied: until every rejecting rule admits this cost again, in microseconds.</summary>
-    public long RetryAfterMicroseconds => Allowed ? 0 : Results[DecidingRuleIndex].RetryAfter;
+    public long RetryAfterMicroseconds => Allowed ? 0 : DecidingResult.RetryAfter;
 
-    private static int MostRestrictive(RuleResult[] results)
+    public RuleResult Result(int index) => _overflow is { } overflow ? overflow[index] : _inline[index];
+
+    private static int MostRestrictive(ReadOnlySpan<RuleResult> results)
     {
         var best = 0;
         for (var i = 1; i < results.Length; i++)
@@ -52,7 +81,7 @@ public sealed class RateLimitDecision
         return best;
     }
 
-    private static int LongestRetry(RuleResult[] results)
+    private static int LongestRetry(ReadOnlySpan<RuleResult> results)
     {
         var best = -1;
         for (var i = 0; i < results.Length; i++)

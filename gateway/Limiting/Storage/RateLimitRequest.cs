@@ -7,4 +7,5 @@ namespace Gateway.Limiting.Storage;
 /// <param name="Rules">The rules that apply to this caller.</param>
 /// <param name="Cost">Permits the request takes from each rule.</param>
 /// <param name="Consume">False to peek: evaluate without taking anything.</param>
-public readonly record struct RateLimitRequest(string PartitionKey, RuleSet Rules, long Cost, bool Consume = true);
+/// <param name="Exact">True to decide in the shared store itself, bypassing local leases (a policy with <c>Leases: false</c>).</param>
+public readonly record struct RateLimitRequest(string PartitionKey, RuleSet Rules, long Cost, bool Consume = true, bool Exact = false);

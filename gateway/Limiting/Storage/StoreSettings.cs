@@ -1,3 +1,5 @@
+using Gateway.Limiting.Leasing;
+
 namespace Gateway.Limiting.Storage;
 
 /// <summary>Section <c>RateLimiting:Store</c>. Read at start-up; a reload that changes it is logged and ignored.</summary>
@@ -8,4 +10,5 @@ namespace Gateway.Limiting.Storage;
 /// </param>
 /// <param name="RedisConfiguration">StackExchange.Redis configuration string (<c>host:port,host:port,password=...</c>).</param>
 /// <param name="RedisKeyPrefix">Prefix of every key, so several deployments can share one Redis.</param>
-public sealed record StoreSettings(StoreKind Kind, int InMemoryMaxPartitions, string? RedisConfiguration, string RedisKeyPrefix);
+/// <param name="Leases">Local quota leases in front of the Redis store.</param>
+public sealed record StoreSettings(StoreKind Kind, int InMemoryMaxPartitions, string? RedisConfiguration, string RedisKeyPrefix, LeaseSettings Leases);

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.IntegrationTests.Infrastructure;
 
@@ -28,9 +27,8 @@ public sealed class GatewayCluster : IAsyncDisposable
         foreach (var skew in clockSkews)
         {
             // A gateway clock that is off by minutes, as a badly synchronised host would have: with the Redis store
-            // nothing in a decision may depend on it.
-            var clock = new FakeTimeProvider(DateTimeOffset.UtcNow + skew);
-            clock.AutoAdvanceAmount = TimeSpan.FromMilliseconds(1);
+            // nothing in a decision may depend on it. It runs in real time, as leases must (they live for real durations).
+            var clock = new SkewedTimeProvider(skew);
             instances.Add(await GatewayInstance.StartAsync(config(upstream.Address), b =>
                 b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(clock))));
         }
@@ -60,6 +58,42 @@ public sealed class GatewayCluster : IAsyncDisposable
         start.Release(clients);
         await Task.WhenAll(tasks);
         return statuses.ToList();
+    }
+
+    /// <summary>
+    /// <paramref name="clients"/> concurrent clients send <paramref name="total"/> requests in all; request n goes to
+    /// the instance its slot picks in <paramref name="weights"/> (e.g. 90, 5, 5), so demand splits exactly in that
+    /// ratio however fast each instance answers. Returns the statuses per instance.
+    /// </summary>
+    public async Task<IReadOnlyList<HttpStatusCode>[]> HammerSplitAsync(string path, string token, int clients, int total, params int[] weights)
+    {
+        var slots = weights.SelectMany((weight, instance) => Enumerable.Repeat(instance, weight)).ToArray();
+        var statuses = Instances.Select(_ => new ConcurrentBag<HttpStatusCode>()).ToArray();
+        var next = -1;
+        using var start = new SemaphoreSlim(0);
+        var tasks = Enumerable.Range(0, clients).Select(async _ =>
+        {
+            await start.WaitAsync();
+            int n;
+            while ((n = Interlocked.Increment(ref next)) < total)
+            {
+                var instance = slots[n % slots.Length];
+                using var response = await Instances[instance].Client.GetAsync(path, token);
+                statuses[instance].Add(response.StatusCode);
+            }
+        }).ToList();
+        start.Release(clients);
+        await Task.WhenAll(tasks);
+        return statuses.Select(bag => (IReadOnlyList<HttpStatusCode>)bag.ToList()).ToArray();
+    }
+
+    /// <summary>Stops every gateway gracefully (they give their leases back), keeping the upstream for inspection.</summary>
+    public async Task StopGatewaysAsync()
+    {
+        foreach (var instance in Instances)
+        {
+            await instance.DisposeAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -73,11 +73,18 @@ public static class GatewayConfig
     }
 
     /// <summary>Adds a route <c>/api/{name}/...</c> limited by a new policy <paramref name="name"/> with the given free-tier rules.</summary>
-    public static JsonObject WithPolicyRoute(this JsonObject config, string name, string rulesJson)
+    public static JsonObject WithPolicyRoute(this JsonObject config, string name, string rulesJson, bool leases = true)
     {
         config["ReverseProxy"]!["Routes"]![name] = JsonNode.Parse(
             $$"""{ "ClusterId": "backend", "Match": { "Path": "/api/{{name}}/{**rest}" }, "Metadata": { "RateLimitPolicy": "{{name}}" } }""");
-        config["RateLimiting"]!["Policies"]![name] = JsonNode.Parse($$"""{ "Tiers": { "free": {{rulesJson}} } }""");
+        config["RateLimiting"]!["Policies"]![name] = JsonNode.Parse($$"""{ "Leases": {{(leases ? "true" : "false")}}, "Tiers": { "free": {{rulesJson}} } }""");
+        return config;
+    }
+
+    /// <summary>Sets <c>RateLimiting:Store:Leases</c> (after <see cref="WithRedis"/>).</summary>
+    public static JsonObject WithLeases(this JsonObject config, string leasesJson)
+    {
+        config["RateLimiting"]!["Store"]!["Leases"] = JsonNode.Parse(leasesJson);
         return config;
     }
 }

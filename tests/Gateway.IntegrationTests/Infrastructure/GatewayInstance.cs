@@ -20,6 +20,7 @@ public sealed class GatewayInstance : IAsyncDisposable
 {
     private readonly WebApplicationFactory<Program> _factory;
     private readonly string _directory;
+    private int _disposed;
 
     private GatewayInstance(WebApplicationFactory<Program> factory, string directory, FakeTimeProvider clock, Uri address)
     {
@@ -71,6 +72,11 @@ public sealed class GatewayInstance : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Client.Dispose();
         await _factory.DisposeAsync();
         try

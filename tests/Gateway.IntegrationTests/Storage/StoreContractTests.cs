@@ -121,12 +121,12 @@ public sealed class StoreContractTests
         var second = await store.AcquireAsync(new RateLimitRequest(key, rules, 4), default);
         var third = await store.AcquireAsync(new RateLimitRequest(key, rules, 4), default);
 
-        Assert.Equal([6, 5], first.Results.Select(r => r.Remaining));
+        Assert.Equal([6, 5], first.Results.ToArray().Select(r => r.Remaining));
         Assert.True(peek.Allowed);
-        Assert.Equal([6, 5], peek.Results.Select(r => r.Remaining));
-        Assert.Equal([2, 1], second.Results.Select(r => r.Remaining));
+        Assert.Equal([6, 5], peek.Results.ToArray().Select(r => r.Remaining));
+        Assert.Equal([2, 1], second.Results.ToArray().Select(r => r.Remaining));
         Assert.False(third.Allowed);
-        Assert.Equal([false, false], third.Results.Select(r => r.Allowed));
+        Assert.Equal([false, false], third.Results.ToArray().Select(r => r.Allowed));
     }
 
     [Theory]
@@ -153,7 +153,7 @@ public sealed class StoreContractTests
         Assert.Equal(2, await AcquireMany(store, key, rules, 2));
         var refused = await store.AcquireAsync(new RateLimitRequest(key, rules, 1), default);
 
-        Assert.Equal([false, false], refused.Results.Select(r => r.Allowed));
+        Assert.Equal([false, false], refused.Results.ToArray().Select(r => r.Allowed));
         Assert.Equal(1, refused.DecidingRuleIndex);
         Assert.Equal((long)TimeSpan.FromSeconds(3570).TotalMicroseconds, refused.RetryAfterMicroseconds);
     }

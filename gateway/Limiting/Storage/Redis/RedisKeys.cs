@@ -17,4 +17,8 @@ internal sealed class RedisKeys
 
     public RedisKey ForRule(string partitionKey, RateLimitRule rule) =>
         string.Concat(_prefix, "{", partitionKey, "}:", rule.StateKey);
+
+    /// <summary>The hash of lease marks of a partition (instance id to lease expiry), in the partition's slot.</summary>
+    public RedisKey ForLeaseMarks(string partitionKey) =>
+        string.Concat(_prefix, "{", partitionKey, "}:leases");
 }

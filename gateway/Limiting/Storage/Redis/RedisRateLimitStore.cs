@@ -1,16 +1,21 @@
+using Gateway.Limiting.Leasing;
 using Gateway.Limiting.Policies;
 using StackExchange.Redis;
 
 namespace Gateway.Limiting.Storage.Redis;
 
 /// <summary>
-/// Counters in Redis (standalone or Cluster), shared by every gateway instance. One decision is one script call
-/// (<c>acquire.lua</c>): it reads Redis's own clock, evaluates every rule and consumes from all or none, so several
-/// instances together admit exactly what one limiter would, and gateway clocks play no part.
+/// Counters in Redis (standalone or Cluster), shared by every gateway instance. A decision, or a lease of many
+/// permits, is one script call (<c>acquire.lua</c>): it reads Redis's own clock, evaluates every rule and consumes
+/// from all or none, so several instances together never admit more than one limiter would, and gateway clocks play
+/// no part. Unused leased permits go back through <c>release.lua</c>.
 /// </summary>
-internal sealed class RedisRateLimitStore : IRateLimitStore
+internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
 {
+    private const int FirstRuleArgument = 7;
+
     private static readonly RedisScript AcquireScript = RedisScript.Load("acquire");
+    private static readonly RedisScript ReleaseScript = RedisScript.Load("release");
     private static readonly RedisValue UseRedisClock = -1;
 
     private readonly RedisConnection _connection;
@@ -33,28 +38,73 @@ internal sealed class RedisRateLimitStore : IRateLimitStore
         _testClock = testClock;
     }
 
+    /// <summary>Names this instance in lease marks, so the store can tell holders apart.</summary>
+    public string InstanceId { get; } = Guid.NewGuid().ToString("N");
+
     public async ValueTask<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken)
     {
-        var rules = request.Rules.Rules;
-        var keys = new RedisKey[rules.Length];
-        var values = new RedisValue[3 + (4 * rules.Length)];
-        values[0] = request.Cost;
-        values[1] = request.Consume ? 1 : 0;
-        values[2] = _testClock is null ? UseRedisClock : UnixTime.NowMicroseconds(_testClock);
+        var (results, _, _, _) = await EvaluateAsync(
+            request.PartitionKey, request.Rules, request.Cost, request.Cost, request.Consume, holdMicros: 0, stillHolding: false).ConfigureAwait(false);
+        return new RateLimitDecision(request.Rules, results);
+    }
+
+    public async ValueTask<LeaseGrant> GrantAsync(LeaseRequest request, CancellationToken cancellationToken)
+    {
+        var (results, granted, storeTime, othersHoldFor) = await EvaluateAsync(
+            request.PartitionKey, request.Rules, request.Need, request.Want, consume: true, request.HoldForMicroseconds, request.StillHolding)
+            .ConfigureAwait(false);
+        return new LeaseGrant(granted, results, storeTime, othersHoldFor);
+    }
+
+    public async Task ReleaseAsync(LeaseRelease release, CancellationToken cancellationToken)
+    {
+        var rules = release.Rules.Rules;
+        var keys = new RedisKey[rules.Length + 1];
+        var values = new RedisValue[5 + (4 * rules.Length)];
+        values[0] = release.Count;
+        values[1] = release.GrantedAtStoreTime;
+        values[2] = Now();
+        values[3] = InstanceId;
+        values[4] = release.LastLease ? 1 : 0;
         for (var i = 0; i < rules.Length; i++)
         {
-            var rule = rules[i];
-            keys[i] = _keys.ForRule(request.PartitionKey, rule);
-            values[3 + (4 * i)] = AlgorithmCode(rule.Algorithm);
-            values[4 + (4 * i)] = rule.Limit;
-            values[5 + (4 * i)] = rule.WindowMicroseconds;
-            values[6 + (4 * i)] = rule.Burst;
+            keys[i] = _keys.ForRule(release.PartitionKey, rules[i]);
+            WriteRule(values, 5 + (4 * i), rules[i]);
+        }
+
+        keys[^1] = _keys.ForLeaseMarks(release.PartitionKey);
+        await ReleaseScript.EvaluateAsync(_connection.Database, keys, values, CommandFlags.DemandMaster).ConfigureAwait(false);
+    }
+
+    private async Task<(RuleResult[] Results, long Granted, long StoreTime, long OthersHoldFor)> EvaluateAsync(
+        string partitionKey, RuleSet ruleSet, long need, long want, bool consume, long holdMicros, bool stillHolding)
+    {
+        var rules = ruleSet.Rules;
+        var leasing = holdMicros > 0;
+        var keys = new RedisKey[rules.Length + (leasing ? 1 : 0)];
+        var values = new RedisValue[FirstRuleArgument + (4 * rules.Length)];
+        values[0] = need;
+        values[1] = consume ? 1 : 0;
+        values[2] = Now();
+        values[3] = want;
+        values[4] = holdMicros;
+        values[5] = leasing ? InstanceId : string.Empty;
+        values[6] = stillHolding ? 1 : 0;
+        for (var i = 0; i < rules.Length; i++)
+        {
+            keys[i] = _keys.ForRule(partitionKey, rules[i]);
+            WriteRule(values, FirstRuleArgument + (4 * i), rules[i]);
+        }
+
+        if (leasing)
+        {
+            keys[^1] = _keys.ForLeaseMarks(partitionKey);
         }
 
         // Never from a replica: a decision must see every permit already taken.
         var reply = await AcquireScript.EvaluateAsync(_connection.Database, keys, values, CommandFlags.DemandMaster).ConfigureAwait(false);
         var fields = (RedisResult[])reply!;
-        if (fields.Length != 4 * rules.Length)
+        if (fields.Length != (4 * rules.Length) + 3)
         {
             throw new InvalidOperationException($"acquire.lua answered {fields.Length} values for {rules.Length} rules.");
         }
@@ -69,7 +119,18 @@ internal sealed class RedisRateLimitStore : IRateLimitStore
                 RetryAfter: (long)fields[(4 * i) + 3]);
         }
 
-        return new RateLimitDecision(request.Rules, results);
+        var tail = 4 * rules.Length;
+        return (results, (long)fields[tail], (long)fields[tail + 1], (long)fields[tail + 2]);
+    }
+
+    private RedisValue Now() => _testClock is null ? UseRedisClock : UnixTime.NowMicroseconds(_testClock);
+
+    private static void WriteRule(RedisValue[] values, int offset, RateLimitRule rule)
+    {
+        values[offset] = AlgorithmCode(rule.Algorithm);
+        values[offset + 1] = rule.Limit;
+        values[offset + 2] = rule.WindowMicroseconds;
+        values[offset + 3] = rule.Burst;
     }
 
     private static int AlgorithmCode(RateLimitAlgorithm algorithm) => algorithm switch

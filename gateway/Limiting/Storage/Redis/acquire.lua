@@ -1,24 +1,44 @@
--- Evaluates every rule of one request and, only when all admit it, consumes its cost from each: atomically,
--- because Redis runs a script without interleaving other commands. The same arithmetic, in the same order, as
--- the C# algorithms in Limiting/Algorithms, so the in-memory and Redis stores answer alike.
+-- Evaluates every rule of one request and, only when all admit it, consumes from each: atomically, because Redis
+-- runs a script without interleaving other commands. The same arithmetic, in the same order, as the C# algorithms in
+-- Limiting/Algorithms, so the in-memory and Redis stores answer alike.
 --
--- KEYS[i]   the hash holding rule i's state (all keys of one request share a hash tag: one Cluster slot)
--- ARGV[1]   cost
--- ARGV[2]   1 = consume, 0 = peek
--- ARGV[3]   -1: read Redis's clock (what the gateway always sends); a time in microseconds is only sent by the
---           store contract tests, which move a fake clock
--- ARGV[4..] four per rule: algorithm (1 fixed window, 2 sliding window, 3 token bucket), limit, window in
---           microseconds, burst
--- Returns   { allowed_1, remaining_1, reset_after_1, retry_after_1, allowed_2, ... }, microseconds, after the decision.
--- State     w: window start (bucket: last refill), c: count, p: previous window's count, t: tokens.
+-- Exact mode (one call per request): need = want = the request's cost, lease = 0.
+-- Lease mode: the caller asks for up to `want` permits and needs at least `need`. The script grants
+-- g = max(need, min(want, floor(available / (2 * holders)))), where available is the fewest permits any rule still
+-- has and holders the instances holding a live lease on this partition, and consumes g from every rule before the
+-- caller hands any out: whatever the instances do with their leases, they cannot admit more than the limit. Each
+-- holder leaves a mark (instance id -> lease expiry) in a hash, so a caller that is refused learns until when
+-- other instances might still give permits back.
+--
+-- KEYS[1..n] the hash holding rule i's state (every key of one request shares a hash tag: one Cluster slot)
+-- KEYS[n+1]  lease mode only: the hash of lease marks
+-- ARGV[1]    need: permits the request needs (its cost)
+-- ARGV[2]    1 = consume, 0 = peek
+-- ARGV[3]    -1: read Redis's clock (what the gateway always sends); a time in microseconds is only sent by the
+--            store contract tests, which move a fake clock
+-- ARGV[4]    want: the most permits to grant (= need in exact mode)
+-- ARGV[5]    lease mark lifetime in microseconds; 0 = exact mode
+-- ARGV[6]    the calling instance's id (lease mode)
+-- ARGV[7]    1 when the caller still holds permits of this partition (its mark must stay on a refusal)
+-- ARGV[8..]  four per rule: algorithm (1 fixed window, 2 sliding window, 3 token bucket), limit, window in
+--            microseconds, burst
+-- Returns    { allowed_1, remaining_1, reset_after_1, retry_after_1, allowed_2, ..., granted, now, others_until }:
+--            per rule the state after the decision (microseconds); the permits granted (0 when refused); Redis's
+--            time; and how long (microseconds) other instances may still hold leases of this partition.
+-- State      w: window start (bucket: last refill), c: count, p: previous window's count, t: tokens.
 -- Every key written gets a TTL: the moment its state would read as fresh anyway.
 
 local EPS = 1e-9
 local STEPS = 16
 
-local cost = tonumber(ARGV[1])
+local need = tonumber(ARGV[1])
 local consume = ARGV[2] == '1'
 local now = tonumber(ARGV[3])
+local want = tonumber(ARGV[4])
+local mark_life = tonumber(ARGV[5])
+local self = ARGV[6]
+local holding = ARGV[7] == '1'
+local FIRST_RULE_ARG = 8
 if now < 0 then
   local time = redis.call('TIME')
   now = tonumber(time[1]) * 1000000 + tonumber(time[2])
@@ -163,7 +183,7 @@ local function read_state(key)
 end
 
 local function evaluate(i, s, c)
-  local base = 4 + (i - 1) * 4
+  local base = FIRST_RULE_ARG + (i - 1) * 4
   local algorithm = tonumber(ARGV[base])
   local limit = tonumber(ARGV[base + 1])
   local window = tonumber(ARGV[base + 2])
@@ -173,20 +193,63 @@ local function evaluate(i, s, c)
   return bucket(s, limit, window, burst, c)
 end
 
-local n = #KEYS
+local n = (#ARGV - FIRST_RULE_ARG + 1) / 4
+local leasing = mark_life > 0
+
+-- Lease marks: count live holders (this caller included) and find the last moment another holder's lease may run.
+local holders, others_until = 1, 0
+if leasing then
+  local marks = redis.call('HGETALL', KEYS[n + 1])
+  for j = 1, #marks, 2 do
+    local id, expires = marks[j], tonumber(marks[j + 1])
+    if expires <= now then
+      redis.call('HDEL', KEYS[n + 1], id)
+    elseif id ~= self then
+      holders = holders + 1
+      if expires > others_until then others_until = expires end
+    end
+  end
+end
+
 local states, results, nexts, expiries = {}, {}, {}, {}
 local all_allowed = true
+local available = nil
 for i = 1, n do
   states[i] = read_state(KEYS[i])
-  local allowed, remaining, reset, retry, next_state, expires = evaluate(i, states[i], cost)
+  local allowed, remaining, reset, retry, next_state, expires = evaluate(i, states[i], need)
   results[i] = { allowed, remaining, reset, retry }
   nexts[i] = next_state
   expiries[i] = expires
   all_allowed = all_allowed and allowed
+  if available == nil or remaining < available then available = remaining end
+end
+
+local granted = 0
+if all_allowed and consume then
+  granted = need
+  if want > need then
+    -- Never more than a share of what is left, so little quota sits idle in leases as the key nears its limit.
+    granted = math.max(need, math.min(want, math.floor(available / (2 * holders))))
+    if granted > need then
+      for i = 1, n do
+        local allowed, _, _, _, next_state, expires = evaluate(i, states[i], granted)
+        if not allowed then granted = need; break end
+        nexts[i] = next_state
+        expiries[i] = expires
+      end
+      if granted == need then
+        for i = 1, n do
+          local _, _, _, _, next_state, expires = evaluate(i, states[i], need)
+          nexts[i] = next_state
+          expiries[i] = expires
+        end
+      end
+    end
+  end
 end
 
 local reply = {}
-if all_allowed and consume then
+if granted > 0 then
   for i = 1, n do
     local s = nexts[i]
     local fields = { 'w', string.format('%.0f', s.w) }
@@ -203,6 +266,11 @@ if all_allowed and consume then
     reply[#reply + 1] = reset
     reply[#reply + 1] = 0
   end
+  if leasing then
+    redis.call('HSET', KEYS[n + 1], self, string.format('%.0f', now + mark_life))
+    local ttl = math.ceil(mark_life / 1000)
+    if redis.call('PTTL', KEYS[n + 1]) < ttl then redis.call('PEXPIRE', KEYS[n + 1], ttl) end
+  end
 else
   for i = 1, n do
     local r = results[i]
@@ -211,5 +279,13 @@ else
     reply[#reply + 1] = r[3]
     reply[#reply + 1] = r[4]
   end
+  if leasing and consume and not holding then
+    redis.call('HDEL', KEYS[n + 1], self)
+  end
 end
+reply[#reply + 1] = granted
+reply[#reply + 1] = string.format('%.0f', now)
+local others = 0
+if others_until > now then others = others_until - now end
+reply[#reply + 1] = others
 return reply

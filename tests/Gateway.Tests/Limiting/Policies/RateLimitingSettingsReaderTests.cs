@@ -1,3 +1,4 @@
+using Gateway.Limiting.Leasing;
 using Gateway.Limiting.Policies;
 using Gateway.Limiting.Storage;
 using Gateway.Tests.Support;
@@ -61,7 +62,9 @@ public sealed class RateLimitingSettingsReaderTests
 
         Assert.Equal(PolicyScope.Subject, settings.Policies["orders"].Scope);
         Assert.Equal(AnonymousAccess.Ip, settings.Policies["orders"].Anonymous);
-        Assert.Equal(new StoreSettings(StoreKind.InMemory, 200_000, null, "rl:"), settings.Store);
+        Assert.Equal(new StoreSettings(StoreKind.InMemory, 200_000, null, "rl:", LeaseSettings.Default), settings.Store);
+        Assert.Equal(new LeaseSettings(true, 1000, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), 100_000), settings.Store.Leases);
+        Assert.True(settings.Policies["orders"].Leases);
         Assert.True(settings.Headers.Legacy);
         Assert.Equal(("sub", "tier", "free", "free"), (settings.Identity.SubjectClaim, settings.Identity.TierClaim, settings.Identity.DefaultTier, settings.Identity.AnonymousTier));
     }

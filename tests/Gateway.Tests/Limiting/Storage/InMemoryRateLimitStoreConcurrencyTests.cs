@@ -37,7 +37,7 @@ public sealed class InMemoryRateLimitStoreConcurrencyTests
         var admitted = await HammerAsync(store, "p|hot", rules, cost: 1, attempts: 120_000);
 
         Assert.Equal(100_000, admitted);
-        Assert.Equal([0L, 50_000L], store.Peek("p|hot", rules, cost: 0).Results.Select(r => r.Remaining));
+        Assert.Equal([0L, 50_000L], store.Peek("p|hot", rules, cost: 0).Results.ToArray().Select(r => r.Remaining));
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class InMemoryRateLimitStoreConcurrencyTests
 
         Assert.Equal(700, admitted);
         var after = store.Peek("p|hot", rules, cost: 0);
-        Assert.Equal([300L, 800L, 1_300L, 0L], after.Results.Select(r => r.Remaining));
+        Assert.Equal([300L, 800L, 1_300L, 0L], after.Results.ToArray().Select(r => r.Remaining));
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class InMemoryRateLimitStoreConcurrencyTests
         var admitted = await HammerAsync(store, "p|hot", rules, cost: 3);
 
         Assert.Equal(333, admitted);
-        Assert.Equal([1L, 2_001L], store.Peek("p|hot", rules, cost: 0).Results.Select(r => r.Remaining));
+        Assert.Equal([1L, 2_001L], store.Peek("p|hot", rules, cost: 0).Results.ToArray().Select(r => r.Remaining));
     }
 
     [Fact]

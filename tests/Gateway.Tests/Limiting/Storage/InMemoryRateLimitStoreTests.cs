@@ -92,7 +92,7 @@ public sealed class InMemoryRateLimitStoreTests
         var decision = store.Acquire("p|alice", rules, cost: 3);
 
         Assert.True(decision.Allowed);
-        Assert.Equal([7L, 17L, 5L], decision.Results.Select(r => r.Remaining));
+        Assert.Equal([7L, 17L, 5L], decision.Results.ToArray().Select(r => r.Remaining));
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class InMemoryRateLimitStoreTests
         Assert.False(denied.Allowed);
         Assert.True(denied.Results[0].Allowed);
         Assert.False(denied.Results[1].Allowed);
-        Assert.Equal([10L, 4L], peek.Results.Select(r => r.Remaining));
+        Assert.Equal([10L, 4L], peek.Results.ToArray().Select(r => r.Remaining));
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class InMemoryRateLimitStoreTests
         var peeks = Enumerable.Range(0, 10).Select(_ => store.Peek("p|alice", rules)).ToList();
 
         Assert.All(peeks, p => Assert.True(p.Allowed));
-        Assert.All(peeks, p => Assert.Equal([3L, 3L], p.Results.Select(r => r.Remaining)));
+        Assert.All(peeks, p => Assert.Equal([3L, 3L], p.Results.ToArray().Select(r => r.Remaining)));
         Assert.Equal(3, store.AcquireMany("p|alice", rules, attempts: 10));
     }
 
@@ -243,8 +243,8 @@ public sealed class InMemoryRateLimitStoreTests
         var first = store.Acquire("p|alice", both);
         var second = store.Acquire("p|alice", both);
 
-        Assert.Equal([4L, 4L], first.Results.Select(r => r.Remaining));
-        Assert.Equal([3L, 3L], second.Results.Select(r => r.Remaining));
+        Assert.Equal([4L, 4L], first.Results.ToArray().Select(r => r.Remaining));
+        Assert.Equal([3L, 3L], second.Results.ToArray().Select(r => r.Remaining));
         Assert.Equal(3, store.Peek("p|alice", Rules.Set(perMinute)).Results[0].Remaining);
         Assert.Equal(3, store.Peek("p|alice", Rules.Set(perSecond)).Results[0].Remaining);
     }
@@ -264,7 +264,7 @@ public sealed class InMemoryRateLimitStoreTests
         var peek = store.Peek("p|alice", Rules.Set(perSecond, perMinute, perHour));
 
         Assert.Equal(5, admitted);
-        Assert.Equal([5L, 0L, 40L], peek.Results.Select(r => r.Remaining));
+        Assert.Equal([5L, 0L, 40L], peek.Results.ToArray().Select(r => r.Remaining));
     }
 
     [Fact]
@@ -281,7 +281,7 @@ public sealed class InMemoryRateLimitStoreTests
         var denied = store.Acquire("p|alice", rules);
 
         Assert.False(denied.Allowed);
-        Assert.Equal([true, false, false], denied.Results.Select(r => r.Allowed));
+        Assert.Equal([true, false, false], denied.Results.ToArray().Select(r => r.Allowed));
         Assert.Equal(1, denied.DecidingRuleIndex);
         Assert.Same(rules.Rules[1], denied.DecidingRule);
         Assert.Equal(MicrosPerMinute, denied.RetryAfterMicroseconds);

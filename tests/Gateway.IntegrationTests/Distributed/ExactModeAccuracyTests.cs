@@ -4,12 +4,13 @@ using Gateway.IntegrationTests.Infrastructure;
 namespace Gateway.IntegrationTests.Distributed;
 
 /// <summary>
-/// Three real gateway instances share one Redis (standalone or Cluster) in front of one upstream; 48 concurrent
-/// clients spread over them send 3x the limit for one subject. Together the instances must admit what one exact
-/// limiter would, and the upstream must see exactly the admitted requests.
+/// Exact mode (a policy with <c>"Leases": false</c>): three real gateway instances share one Redis (standalone or
+/// Cluster) in front of one upstream; 48 concurrent clients spread over them send 3x the limit for one subject.
+/// Together the instances must admit exactly what one limiter would, with one script call per decision, and the
+/// upstream must see exactly the admitted requests.
 /// </summary>
 [Collection(DistributedCollection.Name)]
-public sealed class MultiInstanceAccuracyTests
+public sealed class ExactModeAccuracyTests
 {
     private const int Limit = 60;
     private const int Clients = 48;
@@ -28,7 +29,7 @@ public sealed class MultiInstanceAccuracyTests
         Assert.Equal(Limit, upstream);
         if (decisions is not null)
         {
-            // Before leases: exactly one script call per decision, admitted or refused.
+            // Exact mode: exactly one script call per decision, admitted or refused.
             Assert.Equal(3 * Limit, decisions.Value);
         }
     }
@@ -62,7 +63,7 @@ public sealed class MultiInstanceAccuracyTests
         bool cluster, string policy, string rules, bool measureScriptCalls)
     {
         await using var gateways = await GatewayCluster.StartAsync(
-            upstream => GatewayConfig.Default(upstream).WithRedis(RedisTestServers.Configuration(cluster)).WithPolicyRoute(policy, rules),
+            upstream => GatewayConfig.Default(upstream).WithRedis(RedisTestServers.Configuration(cluster)).WithPolicyRoute(policy, rules, leases: false),
             TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
         var subject = $"{policy}-{Guid.NewGuid():N}";
         var token = TestTokens.Create(subject, "free");
