@@ -18,7 +18,7 @@ internal sealed class Lease
     private long _total;
     private int _prefetchStarted;
 
-    private Lease(RuleSet rules, LeaseGrant grant, long grantedAt, long expiresAt, long windowEnd, bool endsWithWindow, long[] resetDeadlines)
+    private Lease(RuleSet rules, LeaseGrant grant, bool refillEarly, long grantedAt, long expiresAt, long windowEnd, bool endsWithWindow, long[] resetDeadlines)
     {
         EndsWithWindow = endsWithWindow;
         Rules = rules;
@@ -28,9 +28,10 @@ internal sealed class Lease
         StoreTime = grant.StoreTime;
         _available = grant.Granted;
         _total = grant.Granted;
-        // Refill before the lease runs dry: a hot key's requests then rarely wait on the store. A lease of one
-        // permit (a cold key) is not worth refilling early.
-        LowWatermark = grant.Granted >= 2 ? grant.Granted / 4 : -1;
+        // Refill before the lease runs dry: a hot key's requests then rarely wait on the store. A lease sized to one
+        // request (a cold key) is not worth refilling early: its one request would empty it and size a refill on
+        // nothing but itself.
+        LowWatermark = refillEarly && grant.Granted >= 2 ? grant.Granted / 4 : -1;
         _remainingAtGrant = Array.ConvertAll(grant.Results, static r => r.Remaining);
         _resetDeadlines = resetDeadlines;
         var shortestWindow = rules.Rules.Where(static r => r.Algorithm != RateLimitAlgorithm.TokenBucket).Select(static r => r.WindowMicroseconds).DefaultIfEmpty().Min();
@@ -69,11 +70,12 @@ internal sealed class Lease
     public long HandedOut => Volatile.Read(ref _total) - Available;
 
     /// <summary>
-    /// Builds the lease for a grant made with <paramref name="grantedAt"/> as the local time before the call. The
+    /// Builds the lease for a grant made with <paramref name="grantedAt"/> as the local time before the call;
+    /// <paramref name="refillEarly"/> is false for a lease sized to a single request. The
     /// store's clock is not ours, so deadlines are durations the store reported, counted from a local instant no later
     /// than the store's own: the lease always ends no later than the window it was taken in.
     /// </summary>
-    public static Lease Create(RuleSet rules, LeaseGrant grant, long grantedAt, TimeSpan maxDuration, TimeProvider time)
+    public static Lease Create(RuleSet rules, LeaseGrant grant, bool refillEarly, long grantedAt, TimeSpan maxDuration, TimeProvider time)
     {
         var list = rules.Rules;
         var resetDeadlines = new long[list.Length];
@@ -91,7 +93,7 @@ internal sealed class Lease
         var lifetime = Math.Min(maxDuration.Ticks / TimeSpan.TicksPerMicrosecond, windowMicros);
         var windowEnd = windowMicros == long.MaxValue ? long.MaxValue : grant.StoreTime + windowMicros;
         var endsWithWindow = windowMicros < maxDuration.Ticks / TimeSpan.TicksPerMicrosecond;
-        return new Lease(rules, grant, grantedAt, grantedAt + LocalTicks.FromMicroseconds(lifetime, time), windowEnd, endsWithWindow, resetDeadlines);
+        return new Lease(rules, grant, refillEarly, grantedAt, grantedAt + LocalTicks.FromMicroseconds(lifetime, time), windowEnd, endsWithWindow, resetDeadlines);
     }
 
     /// <summary>Takes <paramref name="cost"/> permits if the lease has them; <paramref name="left"/> is what remains after.</summary>

@@ -154,7 +154,8 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
 
     private async ValueTask<RateLimitDecision> AcquireSlowAsync(LeasedPartition partition, RateLimitRequest request, CancellationToken cancellationToken)
     {
-        for (var wait = 0; wait < MaxRefillWaits; wait++)
+        // A stopping gateway takes no new lease, not even for a request that was already waiting.
+        for (var wait = 0; wait < MaxRefillWaits && !_stopping; wait++)
         {
             var refill = partition.JoinOrStartRefill(static (p, s) => s.Store.RefillAsync(p, s.Rules, s.Need), (Store: this, request.Rules, Need: request.Cost));
             if (refill is null)
@@ -208,7 +209,7 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
             return;
         }
 
-        var lease = Lease.Create(rules, grant, askedAt, _settings.Duration, _time);
+        var lease = Lease.Create(rules, grant, refillEarly: want > need, askedAt, _settings.Duration, _time);
         var replaced = partition.Install(lease);
         partition.Denial = null;
         if (replaced is not null)
@@ -307,7 +308,7 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
             var partition = _partitions.GetOrAdd(key, created);
             if (partition.Removed)
             {
-                _partitions.TryRemove(new KeyValuePair<string, LeasedPartition>(key, partition));
+                Remove(key, partition);
                 continue;
             }
 
