@@ -13,10 +13,7 @@ public sealed class LeaseLifecycleTests
     [Fact]
     public async Task ExhaustedKey_IsRefusedLocally_WithNoRedisCalls()
     {
-        await using var gateways = await GatewayCluster.StartAsync(
-            upstream => GatewayConfig.Default(upstream).WithRedis(RedisTestServers.Standalone)
-                .WithPolicyRoute("denied", """[ { "Algorithm": "FixedWindow", "Limit": 50, "Window": "1h" } ]"""),
-            TimeSpan.Zero);
+        await using var gateways = await StartOneAsync("denied", """[ { "Algorithm": "FixedWindow", "Limit": 50, "Window": "1h" } ]""");
         var client = gateways.Instances[0].Client;
         var subject = "denied-" + Guid.NewGuid().ToString("N");
         var token = TestTokens.Create(subject, "free");
@@ -40,10 +37,7 @@ public sealed class LeaseLifecycleTests
     [Fact]
     public async Task HotKey_TakesFarFewerScriptCallsThanRequests()
     {
-        await using var gateways = await GatewayCluster.StartAsync(
-            upstream => GatewayConfig.Default(upstream).WithRedis(RedisTestServers.Standalone)
-                .WithPolicyRoute("hot", """[ { "Algorithm": "FixedWindow", "Limit": 1000000, "Window": "1h" } ]"""),
-            TimeSpan.Zero);
+        await using var gateways = await StartOneAsync("hot", """[ { "Algorithm": "FixedWindow", "Limit": 1000000, "Window": "1h" } ]""");
         var subject = "hot-" + Guid.NewGuid().ToString("N");
         var token = TestTokens.Create(subject, "free");
         var path = "/api/hot/" + subject;
@@ -62,10 +56,7 @@ public sealed class LeaseLifecycleTests
     [Fact]
     public async Task GracefulShutdown_GivesUnusedBucketTokensBack()
     {
-        await using var gateways = await GatewayCluster.StartAsync(
-            upstream => GatewayConfig.Default(upstream).WithRedis(RedisTestServers.Standalone)
-                .WithPolicyRoute("returned", """[ { "Algorithm": "TokenBucket", "Limit": 1, "Window": "1h", "Burst": 1000 } ]"""),
-            TimeSpan.Zero);
+        await using var gateways = await StartOneAsync("returned", """[ { "Algorithm": "TokenBucket", "Limit": 1, "Window": "1h", "Burst": 1000 } ]""");
         var instance = gateways.Instances[0];
         var subject = "returned-" + Guid.NewGuid().ToString("N");
         var token = TestTokens.Create(subject, "free");
@@ -93,6 +84,11 @@ public sealed class LeaseLifecycleTests
         Assert.True(await RedisInspector.TimeToLiveAsync(cluster: false, key) is { } ttl && ttl > TimeSpan.Zero);
         Assert.Equal(admitted, gateways.Upstream.Counter.ForPath(path));
     }
+
+    /// <summary>One gateway on real time and standalone Redis, with a route <c>/api/{policy}/...</c> limited by <paramref name="rules"/>.</summary>
+    private static Task<GatewayCluster> StartOneAsync(string policy, string rules) => GatewayCluster.StartAsync(
+        upstream => GatewayConfig.Default(upstream).WithRedis(RedisTestServers.Standalone).WithPolicyRoute(policy, rules),
+        TimeSpan.Zero);
 
     private static async Task<double> TokensAsync(string key)
     {
