@@ -1,3 +1,4 @@
+using Gateway.Health;
 using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Limiting;
@@ -20,10 +21,12 @@ try
     builder.Services.AddGatewayIdentity(builder.Configuration, rateLimiting);
     builder.Services.AddGatewayRateLimiting(rateLimiting);
     builder.Services.AddGatewayProxy(builder.Configuration);
+    builder.Services.AddGatewayHealth();
 
     var app = builder.Build();
     app.UseGatewayRequestLogging();
     app.UseGatewayIdentity();
+    app.MapGatewayHealth();
     app.MapGatewayProxy();
     await app.RunAsync();
     return 0;

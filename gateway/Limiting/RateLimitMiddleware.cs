@@ -73,7 +73,7 @@ internal sealed partial class RateLimitMiddleware
         RateLimitDecision decision;
         try
         {
-            decision = await _store.AcquireAsync(new RateLimitRequest(partitionKey, rules, binding.Cost, Exact: !policy.Leases), context.RequestAborted);
+            decision = await _store.AcquireAsync(new RateLimitRequest(partitionKey, rules, binding.Cost, Exact: !policy.Leases, FailureMode: policy.FailureMode), context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -84,6 +84,20 @@ internal sealed partial class RateLimitMiddleware
             Log.StoreFailed(_logger, e, policy.Name);
             context.Response.Headers.RetryAfter = "1";
             await RateLimitProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The rate limiter could not decide; retry shortly.");
+            return;
+        }
+
+        if (decision.Basis == DecisionBasis.FailOpen)
+        {
+            // No decision was made: nothing true to say in RateLimit fields.
+            await _next(context);
+            return;
+        }
+
+        if (decision.Basis == DecisionBasis.Unavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await RateLimitProblem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable", "The rate limiter cannot decide right now (failure mode FailClosed); retry shortly.");
             return;
         }
 

@@ -1,5 +1,6 @@
 using Gateway.Limiting.Leasing;
 using Gateway.Limiting.Policies;
+using Gateway.Limiting.Resilience;
 using Gateway.Limiting.Storage;
 using Gateway.Limiting.Storage.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,19 +17,7 @@ public static class RateLimitingServiceCollectionExtensions
             sp.GetRequiredService<IConfiguration>(), settings, sp.GetRequiredService<ILogger<RateLimitingSettingsProvider>>()));
         if (settings.Store.Kind == StoreKind.Redis)
         {
-            services.AddSingleton(_ => new RedisConnection(settings.Store.RedisConfiguration!));
-            services.AddSingleton(sp => new RedisRateLimitStore(sp.GetRequiredService<RedisConnection>(), new RedisKeys(settings.Store.RedisKeyPrefix)));
-        }
-
-        if (settings.Store.Kind == StoreKind.Redis && settings.Store.Leases.Enabled)
-        {
-            services.AddSingleton(sp =>
-            {
-                var redis = sp.GetRequiredService<RedisRateLimitStore>();
-                return new LeasingRateLimitStore(
-                    redis, redis, settings.Store.Leases, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeasingRateLimitStore>>());
-            });
-            services.AddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<LeasingRateLimitStore>());
+            AddRedisStore(services, settings.Store);
             return services;
         }
 
@@ -38,9 +27,48 @@ public static class RateLimitingServiceCollectionExtensions
                 sp.GetRequiredService<TimeProvider>(),
                 settings.Store.InMemoryMaxPartitions,
                 sp.GetRequiredService<ILogger<InMemoryRateLimitStore>>()),
-            StoreKind.Redis => sp.GetRequiredService<RedisRateLimitStore>(),
             _ => throw new InvalidOperationException($"Store kind {settings.Store.Kind} is not available."),
         });
         return services;
+    }
+
+    /// <summary>
+    /// Redis, behind leases (unless turned off), behind the failure handling: circuit breaker, deadline, local
+    /// fallback with reconciliation, live-instance heartbeats.
+    /// </summary>
+    private static void AddRedisStore(IServiceCollection services, StoreSettings store)
+    {
+        services.AddSingleton(sp => new RedisConnection(store.RedisConfiguration!, store.RedisDeadline, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new RedisRateLimitStore(sp.GetRequiredService<RedisConnection>(), new RedisKeys(store.RedisKeyPrefix)));
+        services.AddSingleton(sp => new InstanceRegistry(
+            sp.GetRequiredService<RedisConnection>(),
+            store.RedisKeyPrefix,
+            sp.GetRequiredService<RedisRateLimitStore>().InstanceId,
+            store.ExpectedInstances,
+            sp.GetRequiredService<ILogger<InstanceRegistry>>()));
+        if (store.Leases.Enabled)
+        {
+            services.AddSingleton(sp =>
+            {
+                var redis = sp.GetRequiredService<RedisRateLimitStore>();
+                return new LeasingRateLimitStore(
+                    redis, redis, store.Leases, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeasingRateLimitStore>>());
+            });
+        }
+
+        services.AddSingleton(sp => new ResilientRateLimitStore(
+            store.Leases.Enabled ? sp.GetRequiredService<LeasingRateLimitStore>() : sp.GetRequiredService<RedisRateLimitStore>(),
+            sp.GetRequiredService<RedisRateLimitStore>(),
+            sp.GetRequiredService<RedisConnection>().Breaker,
+            sp.GetRequiredService<InstanceRegistry>(),
+            new InMemoryRateLimitStore(sp.GetRequiredService<TimeProvider>(), store.InMemoryMaxPartitions, sp.GetRequiredService<ILogger<InMemoryRateLimitStore>>()),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ResilientRateLimitStore>>()));
+        services.AddSingleton<IRateLimitStore>(sp =>
+        {
+            // Heartbeats start with the store.
+            _ = sp.GetRequiredService<InstanceRegistry>();
+            return sp.GetRequiredService<ResilientRateLimitStore>();
+        });
     }
 }

@@ -126,6 +126,21 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
 
     public void Dispose() => _sweepTimer.Dispose();
 
+    /// <summary>
+    /// Decides from this instance's lease or cached refusal alone, without the store; false when neither can answer.
+    /// The failure path uses it: while Redis is down, permits already leased still serve.
+    /// </summary>
+    public bool TryDecideLocally(in RateLimitRequest request, out RateLimitDecision decision)
+    {
+        if (_partitions.TryGetValue(request.PartitionKey, out var partition))
+        {
+            return TryDecideLocally(partition, request, _time.GetTimestamp(), out decision);
+        }
+
+        decision = default;
+        return false;
+    }
+
     private bool TryDecideLocally(LeasedPartition partition, in RateLimitRequest request, long now, out RateLimitDecision decision)
     {
         var lease = partition.Current;

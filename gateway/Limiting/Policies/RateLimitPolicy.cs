@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Gateway.Limiting.Resilience;
 
 namespace Gateway.Limiting.Policies;
 
@@ -11,8 +12,10 @@ public sealed class RateLimitPolicy
         AnonymousAccess anonymous,
         FrozenDictionary<string, RuleSet> tiers,
         RuleSet defaultTierRules,
-        bool leases = true)
+        bool leases = true,
+        FailureMode failureMode = FailureMode.LocalFallback)
     {
+        FailureMode = failureMode;
         Leases = leases;
         Name = name;
         Scope = scope;
@@ -32,6 +35,9 @@ public sealed class RateLimitPolicy
     /// exact to the permit at any instant, for policies whose limits are tiny or whose cost per request is high.
     /// </summary>
     public bool Leases { get; }
+
+    /// <summary>What the policy does while the shared store cannot decide.</summary>
+    public FailureMode FailureMode { get; }
 
     /// <summary>Rules per tier name (case-insensitive, as configuration keys are).</summary>
     public FrozenDictionary<string, RuleSet> Tiers { get; }

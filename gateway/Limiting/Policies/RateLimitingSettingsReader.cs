@@ -5,6 +5,7 @@ using System.Net;
 using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Limiting.Leasing;
+using Gateway.Limiting.Resilience;
 using Gateway.Limiting.Storage;
 using Gateway.Proxy;
 using Microsoft.Extensions.Configuration;
@@ -26,12 +27,12 @@ public static class RateLimitingSettingsReader
     private static readonly FrozenSet<string> SectionKeys = Keys("Store", "Identity", "Headers", "Policies", "Overrides");
     private static readonly FrozenSet<string> StoreKeys = Keys("Kind", "InMemory", "Redis", "Leases");
     private static readonly FrozenSet<string> LeaseKeys = Keys("Enabled", "MaxLeaseSize", "Coverage", "Duration", "MaxKeys");
-    private static readonly FrozenSet<string> RedisKeys = Keys("Configuration", "KeyPrefix");
+    private static readonly FrozenSet<string> RedisKeys = Keys("Configuration", "KeyPrefix", "Deadline", "ExpectedInstances");
     private static readonly FrozenSet<string> InMemoryKeys = Keys("MaxPartitions");
     private static readonly FrozenSet<string> IdentityKeys = Keys(
         "SubjectClaim", "TierClaim", "DefaultTier", "Anonymous", "AnonymousTier", "KnownProxies", "KnownNetworks");
     private static readonly FrozenSet<string> HeaderKeys = Keys("Legacy");
-    private static readonly FrozenSet<string> PolicyKeys = Keys("Scope", "Anonymous", "Leases", "Tiers");
+    private static readonly FrozenSet<string> PolicyKeys = Keys("Scope", "Anonymous", "Leases", "FailureMode", "Tiers");
     private static readonly FrozenSet<string> RuleKeys = Keys("Algorithm", "Limit", "Window", "Burst");
 
     /// <summary>Reads the settings, or throws <see cref="GatewayConfigurationException"/> naming every bad key.</summary>
@@ -121,7 +122,18 @@ public static class RateLimitingSettingsReader
             errors.Add(ConfigurationValues.Combine(redis.Path, "KeyPrefix"), $"must not contain braces or spaces, got '{prefix}'");
         }
 
-        return new StoreSettings(kind, (int)Math.Min(maxPartitions, 50_000_000), redisConfiguration, prefix, ReadLeases(section.GetSection("Leases"), errors));
+        var deadline = ReadDuration(redis, "Deadline", TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(30), errors);
+        var expectedInstances = ReadPositiveLong(redis, "ExpectedInstances", 1, errors);
+        if (expectedInstances > 10_000)
+        {
+            errors.Add(ConfigurationValues.Combine(redis.Path, "ExpectedInstances"), "must be at most 10000");
+        }
+
+        return new StoreSettings(kind, (int)Math.Min(maxPartitions, 50_000_000), redisConfiguration, prefix, ReadLeases(section.GetSection("Leases"), errors))
+        {
+            RedisDeadline = deadline,
+            ExpectedInstances = (int)Math.Min(expectedInstances, 10_000),
+        };
     }
 
     private static LeaseSettings ReadLeases(IConfigurationSection section, ConfigurationErrors errors)
@@ -165,6 +177,7 @@ public static class RateLimitingSettingsReader
             var scope = ReadEnum<PolicyScope>(policySection, "Scope", PolicyScope.Subject, errors);
             var anonymous = ReadEnum<AnonymousAccess>(policySection, "Anonymous", identity.Anonymous, errors);
             var leases = ReadBool(policySection, "Leases", defaultValue: true, errors);
+            var failureMode = ReadEnum<FailureMode>(policySection, "FailureMode", FailureMode.LocalFallback, errors);
 
             var tiers = new Dictionary<string, RuleSet>(StringComparer.OrdinalIgnoreCase);
             var tiersSection = policySection.GetSection("Tiers");
@@ -194,7 +207,7 @@ public static class RateLimitingSettingsReader
                 continue;
             }
 
-            policies[name] = new RateLimitPolicy(name, scope, anonymous, tiers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), defaultRules, leases);
+            policies[name] = new RateLimitPolicy(name, scope, anonymous, tiers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), defaultRules, leases, failureMode);
         }
 
         return policies.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);

@@ -16,8 +16,9 @@ public readonly struct RateLimitDecision
     private readonly RuleResultBuffer _inline;
     private readonly RuleResult[]? _overflow;
 
-    public RateLimitDecision(RuleSet rules, ReadOnlySpan<RuleResult> results)
+    public RateLimitDecision(RuleSet rules, ReadOnlySpan<RuleResult> results, DecisionBasis basis = DecisionBasis.Shared)
     {
+        Basis = basis;
         if (results.Length != rules.Rules.Length)
         {
             throw new ArgumentException("One result per rule is required.", nameof(results));
@@ -39,11 +40,14 @@ public readonly struct RateLimitDecision
             allowed &= result.Allowed;
         }
 
-        Allowed = allowed;
+        Allowed = allowed && basis != DecisionBasis.Unavailable;
         DecidingRuleIndex = allowed ? MostRestrictive(results) : LongestRetry(results);
     }
 
     public bool Allowed { get; }
+
+    /// <summary>Shared counters, or which failure mode stood in for them.</summary>
+    public DecisionBasis Basis { get; }
 
     public RuleSet Rules { get; }
 
@@ -64,7 +68,25 @@ public readonly struct RateLimitDecision
     /// <summary>When denied: until every rejecting rule admits this cost again, in microseconds.</summary>
     public long RetryAfterMicroseconds => Allowed ? 0 : DecidingResult.RetryAfter;
 
+    /// <summary>Admitted without a decision (failure mode FailOpen).</summary>
+    public static RateLimitDecision FailedOpen(RuleSet rules) => Uniform(rules, DecisionBasis.FailOpen);
+
+    /// <summary>Refused for want of a decision (failure mode FailClosed).</summary>
+    public static RateLimitDecision Unavailable(RuleSet rules) => Uniform(rules, DecisionBasis.Unavailable);
+
     public RuleResult Result(int index) => _overflow is { } overflow ? overflow[index] : _inline[index];
+
+    private static RateLimitDecision Uniform(RuleSet rules, DecisionBasis basis)
+    {
+        var count = rules.Rules.Length;
+        Span<RuleResult> results = count <= 16 ? stackalloc RuleResult[count] : new RuleResult[count];
+        for (var i = 0; i < count; i++)
+        {
+            results[i] = new RuleResult(true, rules.Rules[i].Limit, 0, 0);
+        }
+
+        return new RateLimitDecision(rules, results, basis);
+    }
 
     private static int MostRestrictive(ReadOnlySpan<RuleResult> results)
     {

@@ -1,4 +1,5 @@
 using Gateway.Limiting.Policies;
+using Gateway.Limiting.Resilience;
 
 namespace Gateway.Limiting.Storage;
 
@@ -8,4 +9,6 @@ namespace Gateway.Limiting.Storage;
 /// <param name="Cost">Permits the request takes from each rule.</param>
 /// <param name="Consume">False to peek: evaluate without taking anything.</param>
 /// <param name="Exact">True to decide in the shared store itself, bypassing local leases (a policy with <c>Leases: false</c>).</param>
-public readonly record struct RateLimitRequest(string PartitionKey, RuleSet Rules, long Cost, bool Consume = true, bool Exact = false);
+/// <param name="FailureMode">What to do when the shared store cannot decide.</param>
+public readonly record struct RateLimitRequest(
+    string PartitionKey, RuleSet Rules, long Cost, bool Consume = true, bool Exact = false, FailureMode FailureMode = FailureMode.LocalFallback);

@@ -11,4 +11,11 @@ namespace Gateway.Limiting.Storage;
 /// <param name="RedisConfiguration">StackExchange.Redis configuration string (<c>host:port,host:port,password=...</c>).</param>
 /// <param name="RedisKeyPrefix">Prefix of every key, so several deployments can share one Redis.</param>
 /// <param name="Leases">Local quota leases in front of the Redis store.</param>
-public sealed record StoreSettings(StoreKind Kind, int InMemoryMaxPartitions, string? RedisConfiguration, string RedisKeyPrefix, LeaseSettings Leases);
+public sealed record StoreSettings(StoreKind Kind, int InMemoryMaxPartitions, string? RedisConfiguration, string RedisKeyPrefix, LeaseSettings Leases)
+{
+    /// <summary>The longest a request waits on Redis before its policy's failure mode answers.</summary>
+    public TimeSpan RedisDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The instance count local fallback divides limits by until heartbeats have counted the live instances.</summary>
+    public int ExpectedInstances { get; init; } = 1;
+}

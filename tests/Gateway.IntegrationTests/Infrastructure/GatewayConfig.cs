@@ -67,7 +67,9 @@ public static class GatewayConfig
         config["RateLimiting"]!["Store"] = new JsonObject
         {
             ["Kind"] = "Redis",
-            ["Redis"] = new JsonObject { ["Configuration"] = redisConfiguration, ["KeyPrefix"] = RedisTestServers.KeyPrefix },
+            // A generous deadline: on this shared 2-core machine a loaded Redis can take tens of ms, and tests that
+            // are not about failures must not fall back. The fault tests set their own.
+            ["Redis"] = new JsonObject { ["Configuration"] = redisConfiguration, ["KeyPrefix"] = RedisTestServers.KeyPrefix, ["Deadline"] = "2s" },
         };
         return config;
     }

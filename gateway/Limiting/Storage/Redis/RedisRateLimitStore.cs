@@ -1,5 +1,6 @@
 using Gateway.Limiting.Leasing;
 using Gateway.Limiting.Policies;
+using Gateway.Limiting.Resilience;
 using StackExchange.Redis;
 
 namespace Gateway.Limiting.Storage.Redis;
@@ -16,6 +17,7 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
 
     private static readonly RedisScript AcquireScript = RedisScript.Load("acquire");
     private static readonly RedisScript ReleaseScript = RedisScript.Load("release");
+    private static readonly RedisScript ReconcileScript = RedisScript.Load("reconcile");
     private static readonly RedisValue UseRedisClock = -1;
 
     private readonly RedisConnection _connection;
@@ -73,7 +75,28 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
         }
 
         keys[^1] = _keys.ForLeaseMarks(release.PartitionKey);
-        await ReleaseScript.EvaluateAsync(_connection.Database, keys, values, CommandFlags.DemandMaster).ConfigureAwait(false);
+        await CallAsync(ReleaseScript, keys, values).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="permits"/> admitted on local fallback, the first <paramref name="ageMicroseconds"/> ago, to
+    /// the counters of windows still open (and takes them from buckets).
+    /// </summary>
+    public async Task ReconcileAsync(string partitionKey, RuleSet ruleSet, long permits, long ageMicroseconds)
+    {
+        var rules = ruleSet.Rules;
+        var keys = new RedisKey[rules.Length];
+        var values = new RedisValue[3 + (4 * rules.Length)];
+        values[0] = permits;
+        values[1] = ageMicroseconds;
+        values[2] = Now();
+        for (var i = 0; i < rules.Length; i++)
+        {
+            keys[i] = _keys.ForRule(partitionKey, rules[i]);
+            WriteRule(values, 3 + (4 * i), rules[i]);
+        }
+
+        await CallAsync(ReconcileScript, keys, values).ConfigureAwait(false);
     }
 
     private async Task<(RuleResult[] Results, long Granted, long StoreTime, long OthersHoldFor)> EvaluateAsync(
@@ -101,8 +124,7 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
             keys[^1] = _keys.ForLeaseMarks(partitionKey);
         }
 
-        // Never from a replica: a decision must see every permit already taken.
-        var reply = await AcquireScript.EvaluateAsync(_connection.Database, keys, values, CommandFlags.DemandMaster).ConfigureAwait(false);
+        var reply = await CallAsync(AcquireScript, keys, values).ConfigureAwait(false);
         var fields = (RedisResult[])reply!;
         if (fields.Length != (4 * rules.Length) + 3)
         {
@@ -121,6 +143,42 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
 
         var tail = 4 * rules.Length;
         return (results, (long)fields[tail], (long)fields[tail + 1], (long)fields[tail + 2]);
+    }
+
+    /// <summary>
+    /// One script call under the circuit breaker and our own deadline. Any failure to answer in time (a stalled or
+    /// unreachable Redis, a Cluster without a primary for the slot) becomes <see cref="StoreUnavailableException"/>,
+    /// for the policy's failure mode to handle; a call that outlives its deadline may still complete in Redis, which
+    /// only ever counts a permit that nobody used (stricter, never looser).
+    /// </summary>
+    private async Task<RedisResult> CallAsync(RedisScript script, RedisKey[] keys, RedisValue[] values)
+    {
+        var breaker = _connection.Breaker;
+        if (breaker.IsOpen)
+        {
+            throw new StoreUnavailableException("The Redis circuit is open.");
+        }
+
+        if (!_connection.TryGetDatabase(out var database))
+        {
+            breaker.Open("not connected");
+            throw new StoreUnavailableException("Redis is not connected yet.");
+        }
+
+        try
+        {
+            // Never from a replica: a decision must see every permit already taken. The deadline runs on real time:
+            // it bounds real I/O, whatever clock decisions use.
+            var reply = await script.EvaluateAsync(database, keys, values, CommandFlags.DemandMaster)
+                .WaitAsync(_connection.Deadline, TimeProvider.System).ConfigureAwait(false);
+            breaker.RecordSuccess();
+            return reply;
+        }
+        catch (Exception e) when (e is TimeoutException or RedisException or ObjectDisposedException)
+        {
+            breaker.RecordFailure(e);
+            throw new StoreUnavailableException($"Redis did not answer within {_connection.Deadline.TotalMilliseconds} ms: {e.Message}", e);
+        }
     }
 
     private RedisValue Now() => _testClock is null ? UseRedisClock : UnixTime.NowMicroseconds(_testClock);

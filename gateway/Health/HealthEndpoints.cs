@@ -1,0 +1,60 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Gateway.Health;
+
+/// <summary>
+/// <c>/healthz</c>: the process is alive (no check runs). <c>/readyz</c>: the store's state, as JSON; 200 when
+/// Healthy or Degraded. Both are outside the proxy: never rate limited, never authenticated.
+/// </summary>
+public static class HealthEndpoints
+{
+    public const string LivenessPath = "/healthz";
+    public const string ReadinessPath = "/readyz";
+    private const string ReadyTag = "ready";
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static IServiceCollection AddGatewayHealth(this IServiceCollection services)
+    {
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [ReadyTag]);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapGatewayHealth(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks(LivenessPath, new HealthCheckOptions { Predicate = static _ => false }).AllowAnonymous();
+        endpoints.MapHealthChecks(ReadinessPath, new HealthCheckOptions
+        {
+            Predicate = static check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteReportAsync,
+        }).AllowAnonymous();
+        return endpoints;
+    }
+
+    private static async Task WriteReportAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        await using var writer = new Utf8JsonWriter(context.Response.Body, WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteString("status", report.Status.ToString());
+        foreach (var (name, entry) in report.Entries)
+        {
+            writer.WriteStartObject(name);
+            writer.WriteString("status", entry.Status.ToString());
+            writer.WriteString("description", entry.Description);
+            foreach (var (key, value) in entry.Data)
+            {
+                writer.WritePropertyName(key);
+                JsonSerializer.Serialize(writer, value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted);
+    }
+}

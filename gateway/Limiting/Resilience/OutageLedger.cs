@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using Gateway.Limiting.Policies;
+
+namespace Gateway.Limiting.Resilience;
+
+/// <summary>
+/// Permits this instance admitted on local fallback, per key, since the store went away: when it answers again they
+/// are added to its counters (for windows still open), so hour and day quotas stay honest after a blip. Bounded:
+/// past <see cref="MaxKeys"/> new keys are not recorded (the quota they used is then forgotten, never invented).
+/// </summary>
+internal sealed class OutageLedger
+{
+    public const int MaxKeys = 100_000;
+
+    private readonly ConcurrentDictionary<(string PartitionKey, RuleSet Rules), Entry> _entries = new();
+
+    public int Count => _entries.Count;
+
+    public void Record(string partitionKey, RuleSet rules, long cost, long now)
+    {
+        if (_entries.TryGetValue((partitionKey, rules), out var entry) || _entries.Count < MaxKeys)
+        {
+            entry ??= _entries.GetOrAdd((partitionKey, rules), static (_, t) => new Entry(t), now);
+            Interlocked.Add(ref entry.Permits, cost);
+        }
+    }
+
+    /// <summary>Takes every entry out, for reconciliation.</summary>
+    public List<(string PartitionKey, RuleSet Rules, long Permits, long Since)> Drain()
+    {
+        var drained = new List<(string, RuleSet, long, long)>();
+        foreach (var key in _entries.Keys)
+        {
+            if (_entries.TryRemove(key, out var entry))
+            {
+                drained.Add((key.PartitionKey, key.Rules, Interlocked.Read(ref entry.Permits), entry.Since));
+            }
+        }
+
+        return drained;
+    }
+
+    private sealed class Entry(long since)
+    {
+        public long Permits;
+
+        /// <summary>Local timestamp of the first fallback admission: the reconciled permits fall in windows open since then.</summary>
+        public long Since { get; } = since;
+    }
+}

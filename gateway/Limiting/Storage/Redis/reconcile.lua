@@ -1,0 +1,76 @@
+-- Adds permits that an instance admitted on local fallback, while Redis was unavailable, to the rules' counters:
+--   fixed and sliding window: only when the current window already started before the outage admissions did (all of
+--   them fall in it); a window that began since holds none of them;
+--   token bucket: the tokens are taken, down to empty at most.
+-- Creates state that is missing (Redis may have restarted empty) and gives every key written its TTL.
+--
+-- KEYS[1..n] the rules' state hashes
+-- ARGV[1]    permits admitted on fallback
+-- ARGV[2]    how long ago (microseconds) the first of them was admitted
+-- ARGV[3]    -1: read Redis's clock; a time in microseconds only from the store tests
+-- ARGV[4..]  four per rule: algorithm, limit, window in microseconds, burst (as acquire.lua)
+-- Returns    the number of rules the permits were added to.
+
+local EPS = 1e-9
+local count = tonumber(ARGV[1])
+local age = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+if now < 0 then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+end
+local since = now - age
+local FIRST_RULE_ARG = 4
+local n = (#ARGV - FIRST_RULE_ARG + 1) / 4
+
+local function window_start(at, window)
+  return at - math.fmod(at, window)
+end
+
+local added = 0
+for i = 1, n do
+  local base = FIRST_RULE_ARG + (i - 1) * 4
+  local algorithm = tonumber(ARGV[base])
+  local limit = tonumber(ARGV[base + 1])
+  local window = tonumber(ARGV[base + 2])
+  local burst = tonumber(ARGV[base + 3])
+  local h = redis.call('HMGET', KEYS[i], 'w', 'c', 'p', 't')
+  local w = tonumber(h[1])
+  if algorithm == 1 or algorithm == 2 then
+    local start = window_start(math.max(now, w or now), window)
+    if window_start(since, window) == start then
+      local c, p = 0, 0
+      if w == start then
+        c = tonumber(h[2]) or 0
+        p = tonumber(h[3]) or 0
+      elseif algorithm == 2 and w == start - window then
+        p = tonumber(h[2]) or 0
+      end
+      local fields = { 'w', string.format('%.0f', start), 'c', string.format('%.0f', c + count) }
+      local expires = start + window
+      if algorithm == 2 then
+        table.insert(fields, 'p'); table.insert(fields, string.format('%.0f', p))
+        expires = start + 2 * window
+      end
+      redis.call('HSET', KEYS[i], unpack(fields))
+      redis.call('PEXPIRE', KEYS[i], math.max(1, math.ceil((expires - now) / 1000)))
+      added = added + 1
+    end
+  else
+    local per_token = window / limit
+    local tokens = burst
+    local last = now
+    if w ~= nil then
+      tokens = math.min(burst, (tonumber(h[4]) or 0) + (math.max(0, now - w) / per_token))
+      last = math.max(now, w)
+    end
+    tokens = math.max(0, tokens - count)
+    redis.call('HSET', KEYS[i], 'w', string.format('%.0f', last), 't', string.format('%.17g', tokens))
+    local full_in = (burst - tokens) * per_token
+    local expires = last
+    if full_in > 0 then expires = last + math.ceil(full_in - EPS) end
+    redis.call('PEXPIRE', KEYS[i], math.max(1, math.ceil((expires - now) / 1000)))
+    added = added + 1
+  end
+end
+return added
