@@ -41,7 +41,8 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
         _fallback = fallback;
         _time = time;
         _logger = logger;
-        _breaker.Closed += OnStoreBack;
+        // Fallback admissions reach Redis's counters before any request does again.
+        _breaker.BeforeClosing = ReconcileAsync;
     }
 
     /// <summary>Keys with fallback admissions waiting to be added to Redis.</summary>
@@ -64,7 +65,7 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
         return pending.IsCompletedSuccessfully ? pending : AwaitSharedAsync(pending, request);
     }
 
-    public void Dispose() => _breaker.Closed -= OnStoreBack;
+    public void Dispose() => _breaker.BeforeClosing = null;
 
     private async ValueTask<RateLimitDecision> AwaitSharedAsync(ValueTask<RateLimitDecision> pending, RateLimitRequest request)
     {
@@ -107,8 +108,6 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
         return new RateLimitDecision(decision.Rules, decision.Results, DecisionBasis.LocalFallback);
     }
 
-    private void OnStoreBack() => _ = ReconcileAsync();
-
     /// <summary>Adds every permit admitted on fallback to Redis's counters, for windows still open.</summary>
     private async Task ReconcileAsync()
     {
@@ -126,7 +125,7 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
             try
             {
                 var age = (long)(_time.GetElapsedTime(since, now).Ticks / TimeSpan.TicksPerMicrosecond);
-                await _redis.ReconcileAsync(partitionKey, rules, count, age).ConfigureAwait(false);
+                await _redis.ReconcileAsync(partitionKey, rules, count, age, whileCircuitOpen: true).ConfigureAwait(false);
                 permits += count;
             }
             catch (StoreUnavailableException)

@@ -35,8 +35,11 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
         _probeTimer = TimeProvider.System.CreateTimer(static s => ((StoreCircuitBreaker)s!).ProbeIfOpen(), this, ProbeInterval, ProbeInterval);
     }
 
-    /// <summary>Raised (on the thread that closed it) when the store answers again after an outage.</summary>
-    public event Action? Closed;
+    /// <summary>
+    /// Runs when a probe succeeds, before the circuit closes: work that must reach the store before requests do
+    /// (adding permits admitted on fallback to its counters). Its failure does not keep the circuit open.
+    /// </summary>
+    public Func<Task>? BeforeClosing { get; set; }
 
     public CircuitState State => (CircuitState)Volatile.Read(ref _state);
 
@@ -95,11 +98,22 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
             using var timeout = new CancellationTokenSource(_deadline);
             await _probe(timeout.Token).WaitAsync(_deadline).ConfigureAwait(false);
             Volatile.Write(ref _consecutiveFailures, 0);
+            if (BeforeClosing is { } beforeClosing)
+            {
+                try
+                {
+                    await beforeClosing().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    Log.BeforeClosingFailed(_logger, e);
+                }
+            }
+
             if (Interlocked.Exchange(ref _state, (int)CircuitState.Closed) == (int)CircuitState.Open)
             {
                 var outage = DateTime.UtcNow - new DateTime(Volatile.Read(ref _openedAt), DateTimeKind.Utc);
                 Log.ClosedAgain(_logger, outage);
-                Closed?.Invoke();
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -119,6 +133,9 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
 
         [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Rate limit store answers again after {Outage}: circuit closed, back to shared limits.")]
         public static partial void ClosedAgain(ILogger logger, TimeSpan outage);
+
+        [LoggerMessage(EventId = 1408, Level = LogLevel.Warning, Message = "Work before closing the store circuit failed; closing it anyway.")]
+        public static partial void BeforeClosingFailed(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 1403, Level = LogLevel.Debug, Message = "Rate limit store probe failed: {Reason}")]
         public static partial void ProbeFailed(ILogger logger, string reason);

@@ -82,7 +82,8 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
     /// Adds <paramref name="permits"/> admitted on local fallback, the first <paramref name="ageMicroseconds"/> ago, to
     /// the counters of windows still open (and takes them from buckets).
     /// </summary>
-    public async Task ReconcileAsync(string partitionKey, RuleSet ruleSet, long permits, long ageMicroseconds)
+    /// <param name="whileCircuitOpen">True when called from the probe that is about to close the circuit.</param>
+    public async Task ReconcileAsync(string partitionKey, RuleSet ruleSet, long permits, long ageMicroseconds, bool whileCircuitOpen = false)
     {
         var rules = ruleSet.Rules;
         var keys = new RedisKey[rules.Length];
@@ -96,7 +97,7 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
             WriteRule(values, 3 + (4 * i), rules[i]);
         }
 
-        await CallAsync(ReconcileScript, keys, values).ConfigureAwait(false);
+        await CallAsync(ReconcileScript, keys, values, whileCircuitOpen).ConfigureAwait(false);
     }
 
     private async Task<(RuleResult[] Results, long Granted, long StoreTime, long OthersHoldFor)> EvaluateAsync(
@@ -151,10 +152,10 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
     /// for the policy's failure mode to handle; a call that outlives its deadline may still complete in Redis, which
     /// only ever counts a permit that nobody used (stricter, never looser).
     /// </summary>
-    private async Task<RedisResult> CallAsync(RedisScript script, RedisKey[] keys, RedisValue[] values)
+    private async Task<RedisResult> CallAsync(RedisScript script, RedisKey[] keys, RedisValue[] values, bool whileCircuitOpen = false)
     {
         var breaker = _connection.Breaker;
-        if (breaker.IsOpen)
+        if (breaker.IsOpen && !whileCircuitOpen)
         {
             throw new StoreUnavailableException("The Redis circuit is open.");
         }

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net;
+using Gateway.IntegrationTests.Distributed;
+using Gateway.IntegrationTests.Infrastructure;
+using Gateway.Limiting.Resilience;
+using Gateway.Limiting.Storage.Redis;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace Gateway.IntegrationTests.Faults;
+
+/// <summary>
+/// Faults of a real redis-server (its own, on a free loopback port) while three real gateway instances serve steady
+/// load: killed (kill -9) and restarted, stalled (CLIENT PAUSE), its connections killed, or absent at start-up. Every
+/// client outcome is accounted for: requests = 200 + 429, no 500, no 503 (LocalFallback), no client timeout, the
+/// upstream saw exactly the 200s, and the admitted count stays within LocalFallback's bound: in the window of an
+/// outage at most twice the limit (the limit through Redis, plus the limit again split among the instances).
+/// </summary>
+[Collection(DistributedCollection.Name)]
+public sealed class RedisFaultTests
+{
+    private const int Limit = 300;
+    private const string Deadline = "100ms";
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly ITestOutputHelper _output;
+
+    public RedisFaultTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    public async Task RedisKilledAndRestarted_FallbackEngages_SharedLimitingResumes()
+    {
+        await using var redis = await RedisProcess.CreateAsync();
+        await using var gateways = await StartGatewaysAsync(redis);
+        var (path, token) = Subject();
+
+        var load = SteadyLoad.Start(gateways.Instances, path, token, clients: 6, TimeSpan.FromMilliseconds(20), ClientTimeout);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        _output.WriteLine($"killed at {load.Elapsed.TotalSeconds:F2} s");
+        await redis.KillAsync();
+        var engaged = await WaitForCircuitAsync(gateways, CircuitState.Open, TimeSpan.FromSeconds(10));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await redis.StartAsync();
+        _output.WriteLine($"restarted at {load.Elapsed.TotalSeconds:F2} s");
+        var resumed = await WaitForCircuitAsync(gateways, CircuitState.Closed, TimeSpan.FromSeconds(20));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await load.StopAsync();
+
+        _output.WriteLine($"kill -9: fallback engaged on all instances {engaged.TotalMilliseconds:F0} ms after the kill; shared limiting resumed {resumed.TotalMilliseconds:F0} ms after the restart");
+        AssertAccounted(load, gateways, path, maxAdmitted: 2 * Limit);
+        Assert.InRange(engaged, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.InRange(resumed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task RedisStalled_NoRequestWaitsLongerThanTheDeadline()
+    {
+        await using var redis = await RedisProcess.CreateAsync();
+        await using var gateways = await StartGatewaysAsync(redis);
+        var (path, token) = Subject();
+
+        var load = SteadyLoad.Start(gateways.Instances, path, token, clients: 6, TimeSpan.FromMilliseconds(20), ClientTimeout);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var pausedAt = load.Elapsed;
+        Assert.Equal("+OK", await redis.CommandAsync("CLIENT", "PAUSE", "3000"));
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        await load.StopAsync();
+
+        var during = load.Outcomes.Where(o => o.StartedAt >= pausedAt && o.StartedAt < pausedAt + TimeSpan.FromSeconds(3)).ToList();
+        var worst = during.Max(o => o.Latency);
+        _output.WriteLine($"CLIENT PAUSE 3000: {during.Count} requests during the pause, worst latency {worst.TotalMilliseconds:F0} ms (deadline {Deadline})");
+        AssertAccounted(load, gateways, path, maxAdmitted: 2 * Limit);
+        // The pause is 3 s; with a 100 ms deadline no request may come anywhere near it.
+        Assert.InRange(worst, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task RedisClientConnectionsKilled_GatewaysReconnectWithoutErrors()
+    {
+        await using var redis = await RedisProcess.CreateAsync();
+        await using var gateways = await StartGatewaysAsync(redis);
+        var (path, token) = Subject();
+
+        var load = SteadyLoad.Start(gateways.Instances, path, token, clients: 6, TimeSpan.FromMilliseconds(20), ClientTimeout);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var killed = await redis.CommandAsync("CLIENT", "KILL", "TYPE", "normal");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var closed = await WaitForCircuitAsync(gateways, CircuitState.Closed, TimeSpan.FromSeconds(20));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await load.StopAsync();
+
+        _output.WriteLine($"CLIENT KILL TYPE normal: {killed}; every circuit closed {closed.TotalMilliseconds:F0} ms after the wait");
+        AssertAccounted(load, gateways, path, maxAdmitted: 2 * Limit);
+    }
+
+    [Fact]
+    public async Task GatewaysStartedWithoutRedis_ServeOnFallback_ThenJoinRedisWhenItAppears()
+    {
+        await using var redis = await RedisProcess.CreateAsync(start: false);
+        await using var gateways = await StartGatewaysAsync(redis);
+        var (path, token) = Subject();
+        Assert.All(gateways.Instances, i => Assert.Equal(CircuitState.Open, Breaker(i).State));
+
+        var load = SteadyLoad.Start(gateways.Instances, path, token, clients: 6, TimeSpan.FromMilliseconds(20), ClientTimeout);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await redis.StartAsync();
+        var joined = await WaitForCircuitAsync(gateways, CircuitState.Closed, TimeSpan.FromSeconds(20));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await load.StopAsync();
+
+        _output.WriteLine($"start without Redis: joined Redis {joined.TotalMilliseconds:F0} ms after it started");
+        // ExpectedInstances = 3: before any heartbeat each instance enforces a third of the limit, and adds what it admitted
+        // to Redis before its circuit closes. Instances rejoin one probe apart, so the first back may spend quota the
+        // others' fallback admissions are not yet counted against: the bound is still twice the limit.
+        AssertAccounted(load, gateways, path, maxAdmitted: 2 * Limit);
+        Assert.InRange(joined, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+    }
+
+    private static Task<GatewayCluster> StartGatewaysAsync(RedisProcess redis) => GatewayCluster.StartAsync(
+        upstream =>
+        {
+            var config = GatewayConfig.Default(upstream).WithRedis(redis.Address)
+                .WithPolicyRoute("fault", $$"""[ { "Algorithm": "FixedWindow", "Limit": {{Limit}}, "Window": "1h" } ]""");
+            config["RateLimiting"]!["Store"]!["Redis"]!["Deadline"] = Deadline;
+            config["RateLimiting"]!["Store"]!["Redis"]!["ExpectedInstances"] = 3;
+            return config;
+        },
+        TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+
+    private static (string Path, string Token) Subject()
+    {
+        var subject = "fault-" + Guid.NewGuid().ToString("N");
+        return ("/api/fault/" + subject, TestTokens.Create(subject, "free"));
+    }
+
+    private static StoreCircuitBreaker Breaker(GatewayInstance instance) => instance.Services.GetRequiredService<RedisConnection>().Breaker;
+
+    /// <summary>Waits until every instance's circuit is in <paramref name="state"/>; returns how long that took.</summary>
+    private static async Task<TimeSpan> WaitForCircuitAsync(GatewayCluster gateways, CircuitState state, TimeSpan bound)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!gateways.Instances.All(i => Breaker(i).State == state))
+        {
+            Assert.True(clock.Elapsed < bound, $"circuits not all {state} after {bound}");
+            await Task.Delay(10);
+        }
+
+        return clock.Elapsed;
+    }
+
+    private void AssertAccounted(SteadyLoad load, GatewayCluster gateways, string path, int maxAdmitted)
+    {
+        var outcomes = load.Outcomes.ToList();
+        var ok = outcomes.Count(o => o.Status == HttpStatusCode.OK);
+        var limited = outcomes.Count(o => o.Status == HttpStatusCode.TooManyRequests);
+        var errors = outcomes.Where(o => o.Error is not null).ToList();
+        var other = outcomes.Where(o => o.Status is not null and not HttpStatusCode.OK and not HttpStatusCode.TooManyRequests).ToList();
+        _output.WriteLine($"{outcomes.Count} requests: {ok} x 200, {limited} x 429, {other.Count} other, {errors.Count} client errors; " +
+            $"upstream saw {gateways.Upstream.Counter.ForPath(path)}; slowest: " +
+            string.Join(", ", outcomes.OrderByDescending(o => o.Latency).Take(3).Select(o => $"{o.Latency.TotalMilliseconds:F0} ms at {o.StartedAt.TotalSeconds:F2} s ({o.Status})")));
+
+        Assert.Empty(errors);
+        Assert.Empty(other);
+        Assert.Equal(outcomes.Count, ok + limited);
+        Assert.Equal(ok, gateways.Upstream.Counter.ForPath(path));
+        Assert.InRange(ok, 1, maxAdmitted);
+        Assert.True(limited > 0, "nothing was refused: the limit was not enforced");
+    }
+}
