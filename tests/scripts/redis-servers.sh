@@ -3,6 +3,7 @@
 # on free loopback ports in a temp dir, exports their addresses for the tests, and stops them by PID on exit.
 #   GATEWAY_TEST_REDIS          127.0.0.1:PORT
 #   GATEWAY_TEST_REDIS_CLUSTER  127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3
+#   GATEWAY_TEST_REDIS_CLUSTER_HA  six nodes: three primaries, each with a replica (for the failover test)
 
 redis_pids=()
 redis_dir=""
@@ -97,19 +98,31 @@ redis_up() {
   redis_start_free || return 1
   export GATEWAY_TEST_REDIS="127.0.0.1:${started_port}"
 
-  local nodes=()
-  for _ in 1 2 3; do
+  redis_cluster_up 3 0 || return 1
+  export GATEWAY_TEST_REDIS_CLUSTER="$cluster_nodes"
+  # A second cluster with a replica per primary, for the failover test (which moves primaries around).
+  redis_cluster_up 6 1 || return 1
+  export GATEWAY_TEST_REDIS_CLUSTER_HA="$cluster_nodes"
+  echo "Redis standalone on ${GATEWAY_TEST_REDIS}; Redis Cluster on ${GATEWAY_TEST_REDIS_CLUSTER}; Cluster with replicas on ${GATEWAY_TEST_REDIS_CLUSTER_HA}"
+}
+
+# Starts <nodes> cluster-enabled servers and joins them into one cluster with <replicas> replicas per primary.
+# Sets cluster_nodes to their addresses, comma-separated. (Not called in $(...): the PIDs must stay in this shell.)
+cluster_nodes=""
+redis_cluster_up() {
+  local count="$1" replicas="$2" nodes=()
+  for _ in $(seq 1 "$count"); do
     redis_start_free --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 || return 1
     nodes+=("127.0.0.1:${started_port}")
   done
-  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$redis_dir/cluster-create.log" 2>&1 || {
-    cat "$redis_dir/cluster-create.log" >&2
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas "$replicas" --cluster-yes >"$redis_dir/cluster-create-$count.log" 2>&1 || {
+    cat "$redis_dir/cluster-create-$count.log" >&2
     return 1
   }
   local ready
   for node in "${nodes[@]}"; do
     ready=0
-    for _ in $(seq 1 200); do
+    for _ in $(seq 1 300); do
       if redis-cli -h 127.0.0.1 -p "${node##*:}" cluster info 2>/dev/null | grep -q "cluster_state:ok"; then
         ready=1
         break
@@ -121,15 +134,13 @@ redis_up() {
       return 1
     fi
   done
-  GATEWAY_TEST_REDIS_CLUSTER="$(IFS=,; echo "${nodes[*]}")"
-  export GATEWAY_TEST_REDIS_CLUSTER
-  echo "Redis standalone on ${GATEWAY_TEST_REDIS}; Redis Cluster on ${GATEWAY_TEST_REDIS_CLUSTER}"
+  cluster_nodes="$(IFS=,; echo "${nodes[*]}")"
 }
 
 # Every key the tests wrote must carry a TTL. Prints offending keys and returns 1 if any has none.
 redis_check_ttls() {
   local failed=0 host port key ttl
-  for address in "$GATEWAY_TEST_REDIS" ${GATEWAY_TEST_REDIS_CLUSTER//,/ }; do
+  for address in "$GATEWAY_TEST_REDIS" ${GATEWAY_TEST_REDIS_CLUSTER//,/ } ${GATEWAY_TEST_REDIS_CLUSTER_HA//,/ }; do
     host="${address%:*}"; port="${address##*:}"
     while read -r key; do
       [[ -z "$key" ]] && continue

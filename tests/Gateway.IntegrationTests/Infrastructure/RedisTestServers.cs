@@ -11,6 +11,9 @@ public static class RedisTestServers
     public const string StandaloneVariable = "GATEWAY_TEST_REDIS";
     public const string ClusterVariable = "GATEWAY_TEST_REDIS_CLUSTER";
 
+    /// <summary>Six nodes: three primaries with a replica each, for the failover test only.</summary>
+    public const string ClusterWithReplicasVariable = "GATEWAY_TEST_REDIS_CLUSTER_HA";
+
     /// <summary>Every key the tests write starts with this; test.sh checks afterwards that each has a TTL.</summary>
     public const string KeyPrefix = "gwtest:";
 
@@ -22,6 +25,8 @@ public static class RedisTestServers
     public static string Standalone => Require(StandaloneVariable);
 
     public static string Cluster => Require(ClusterVariable);
+
+    public static string ClusterWithReplicas => Require(ClusterWithReplicasVariable);
 
     internal static RedisConnection Connection(bool cluster) => cluster ? ClusterConnection.Value : StandaloneConnection.Value;
 
