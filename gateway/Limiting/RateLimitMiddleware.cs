@@ -4,6 +4,7 @@ using Gateway.Limiting.Storage;
 using Gateway.Proxy;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Limiting;
@@ -70,10 +71,11 @@ internal sealed partial class RateLimitMiddleware
         var rules = settings.ResolveRules(policy, caller.Subject, caller.Tier);
         var partitionKey = policy.Scope == PolicyScope.Global ? policy.Name : $"{policy.Name}|{caller.SubjectKey}";
 
+        var request = new RateLimitRequest(partitionKey, rules, binding.Cost, Exact: !policy.Leases, FailureMode: policy.FailureMode);
         RateLimitDecision decision;
         try
         {
-            decision = await _store.AcquireAsync(new RateLimitRequest(partitionKey, rules, binding.Cost, Exact: !policy.Leases, FailureMode: policy.FailureMode), context.RequestAborted);
+            decision = await _store.AcquireAsync(request, context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -118,6 +120,11 @@ internal sealed partial class RateLimitMiddleware
                 },
                 (context, decision, settings.Headers.Legacy));
             await _next(context);
+            if (policy.RefundBackendFailures && context.Features.Get<IForwarderErrorFeature>() is { } failure)
+            {
+                await RefundAsync(request, decision.Basis, failure.Error, policy.Name);
+            }
+
             return;
         }
 
@@ -132,6 +139,21 @@ internal sealed partial class RateLimitMiddleware
         await RateLimitProblem.WriteRejectionAsync(context, decision, retryAfter);
     }
 
+    /// <summary>The backend never answered: the request's permits go back (the policy asked for it).</summary>
+    private async Task RefundAsync(RateLimitRequest request, DecisionBasis basis, ForwarderError error, string policy)
+    {
+        try
+        {
+            // Not the request's token: the client may be gone, the refund should still land.
+            await _store.RefundAsync(request, basis, CancellationToken.None);
+            Log.Refunded(_logger, policy, error);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.RefundFailed(_logger, e, policy);
+        }
+    }
+
     private static AuthenticationProperties ChallengeProperties(string description)
     {
         var properties = new AuthenticationProperties();
@@ -142,6 +164,12 @@ internal sealed partial class RateLimitMiddleware
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 1205, Level = LogLevel.Debug, Message = "Refunded a request of policy {Policy}: the backend never answered ({Error}).")]
+        public static partial void Refunded(ILogger logger, string policy, ForwarderError error);
+
+        [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Could not refund a request of policy {Policy} whose backend never answered.")]
+        public static partial void RefundFailed(ILogger logger, Exception exception, string policy);
+
         [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Admitted: policy {Policy}, rule {Rule}, tier {Tier}, subject {SubjectHash}, {Remaining} left.")]
         public static partial void Admitted(ILogger logger, string policy, string rule, string tier, string subjectHash, long remaining);
 

@@ -69,6 +69,18 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
             : AcquireSlowAsync(partition, request, cancellationToken);
     }
 
+    public ValueTask RefundAsync(RateLimitRequest request, DecisionBasis basis, CancellationToken cancellationToken)
+    {
+        // Back into the live lease when there is one for these rules: no call at all.
+        if (!request.Exact && _partitions.TryGetValue(request.PartitionKey, out var partition) && partition.Current is { } lease
+            && ReferenceEquals(lease.Rules, request.Rules) && _time.GetTimestamp() < lease.ExpiresAt && lease.TryAdd(request.Cost))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return _exact.RefundAsync(request, basis, cancellationToken);
+    }
+
     /// <summary>Permits this instance holds for a key, not yet handed out (for tests and diagnostics).</summary>
     public long HeldPermits(string partitionKey) =>
         _partitions.TryGetValue(partitionKey, out var partition) && partition.Current is { } lease ? lease.Available : 0;

@@ -13,8 +13,10 @@ public sealed class RateLimitPolicy
         FrozenDictionary<string, RuleSet> tiers,
         RuleSet defaultTierRules,
         bool leases = true,
-        FailureMode failureMode = FailureMode.LocalFallback)
+        FailureMode failureMode = FailureMode.LocalFallback,
+        bool refundBackendFailures = false)
     {
+        RefundBackendFailures = refundBackendFailures;
         FailureMode = failureMode;
         Leases = leases;
         Name = name;
@@ -35,6 +37,12 @@ public sealed class RateLimitPolicy
     /// exact to the permit at any instant, for policies whose limits are tiny or whose cost per request is high.
     /// </summary>
     public bool Leases { get; }
+
+    /// <summary>
+    /// Whether a request whose backend never answered (the proxy's own 502, 503 or 504) gets its permits back. Off by
+    /// default: a failing backend then also sheds retry storms.
+    /// </summary>
+    public bool RefundBackendFailures { get; }
 
     /// <summary>What the policy does while the shared store cannot decide.</summary>
     public FailureMode FailureMode { get; }

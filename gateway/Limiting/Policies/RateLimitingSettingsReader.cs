@@ -32,7 +32,7 @@ public static class RateLimitingSettingsReader
     private static readonly FrozenSet<string> IdentityKeys = Keys(
         "SubjectClaim", "TierClaim", "DefaultTier", "Anonymous", "AnonymousTier", "KnownProxies", "KnownNetworks");
     private static readonly FrozenSet<string> HeaderKeys = Keys("Legacy");
-    private static readonly FrozenSet<string> PolicyKeys = Keys("Scope", "Anonymous", "Leases", "FailureMode", "Tiers");
+    private static readonly FrozenSet<string> PolicyKeys = Keys("Scope", "Anonymous", "Leases", "FailureMode", "RefundBackendFailures", "Tiers");
     private static readonly FrozenSet<string> RuleKeys = Keys("Algorithm", "Limit", "Window", "Burst");
 
     /// <summary>Reads the settings, or throws <see cref="GatewayConfigurationException"/> naming every bad key.</summary>
@@ -178,6 +178,7 @@ public static class RateLimitingSettingsReader
             var anonymous = ReadEnum<AnonymousAccess>(policySection, "Anonymous", identity.Anonymous, errors);
             var leases = ReadBool(policySection, "Leases", defaultValue: true, errors);
             var failureMode = ReadEnum<FailureMode>(policySection, "FailureMode", FailureMode.LocalFallback, errors);
+            var refundBackendFailures = ReadBool(policySection, "RefundBackendFailures", defaultValue: false, errors);
 
             var tiers = new Dictionary<string, RuleSet>(StringComparer.OrdinalIgnoreCase);
             var tiersSection = policySection.GetSection("Tiers");
@@ -207,7 +208,7 @@ public static class RateLimitingSettingsReader
                 continue;
             }
 
-            policies[name] = new RateLimitPolicy(name, scope, anonymous, tiers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), defaultRules, leases, failureMode);
+            policies[name] = new RateLimitPolicy(name, scope, anonymous, tiers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), defaultRules, leases, failureMode, refundBackendFailures);
         }
 
         return policies.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);

@@ -65,6 +65,29 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
         return pending.IsCompletedSuccessfully ? pending : AwaitSharedAsync(pending, request);
     }
 
+    public async ValueTask RefundAsync(RateLimitRequest request, DecisionBasis basis, CancellationToken cancellationToken)
+    {
+        switch (basis)
+        {
+            case DecisionBasis.Shared:
+                try
+                {
+                    await _shared.RefundAsync(request, basis, cancellationToken).ConfigureAwait(false);
+                }
+                catch (StoreUnavailableException)
+                {
+                    // The permit stays spent: quota lost, never gained.
+                }
+
+                break;
+            case DecisionBasis.LocalFallback:
+                await _fallback.RefundAsync(request with { Rules = FallbackRuleSets.For(request.Rules, _instances.LiveInstances) }, basis, cancellationToken)
+                    .ConfigureAwait(false);
+                _ledger.Record(request.PartitionKey, request.Rules, -request.Cost, _time.GetTimestamp());
+                break;
+        }
+    }
+
     public void Dispose() => _breaker.BeforeClosing = null;
 
     private async ValueTask<RateLimitDecision> AwaitSharedAsync(ValueTask<RateLimitDecision> pending, RateLimitRequest request)

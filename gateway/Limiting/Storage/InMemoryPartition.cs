@@ -61,6 +61,19 @@ internal sealed class InMemoryPartition
         return new RateLimitDecision(request.Rules, results);
     }
 
+    /// <summary>Gives <see cref="RateLimitRequest.Cost"/> back to every rule that can take it. Caller holds the lock.</summary>
+    public void Refund(in RateLimitRequest request, long now)
+    {
+        foreach (var rule in request.Rules.Rules)
+        {
+            var slot = FindSlot(rule.StateKey);
+            if (slot >= 0)
+            {
+                _slots[slot].State = RuleRefund.Apply(_slots[slot].State, rule, now, request.Cost);
+            }
+        }
+    }
+
     private int FindSlot(string stateKey)
     {
         var slots = _slots;

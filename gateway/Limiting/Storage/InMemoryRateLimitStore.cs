@@ -60,6 +60,22 @@ internal sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposa
         }
     }
 
+    public ValueTask RefundAsync(RateLimitRequest request, DecisionBasis basis, CancellationToken cancellationToken)
+    {
+        if (_partitions.TryGetValue(request.PartitionKey, out var partition))
+        {
+            lock (partition)
+            {
+                if (!partition.Removed)
+                {
+                    partition.Refund(request, UnixTime.NowMicroseconds(_timeProvider));
+                }
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     /// <summary>Drops every partition whose counters have expired. Runs on a timer; tests call it directly.</summary>
     public void SweepExpired()
     {

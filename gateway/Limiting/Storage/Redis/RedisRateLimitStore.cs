@@ -58,6 +58,10 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
         return new LeaseGrant(granted, results, storeTime, othersHoldFor);
     }
 
+    public async ValueTask RefundAsync(RateLimitRequest request, DecisionBasis basis, CancellationToken cancellationToken) =>
+        await ReleaseAsync(new LeaseRelease(request.PartitionKey, request.Rules, request.Cost, GrantedAtStoreTime: -1, LastLease: false), cancellationToken)
+            .ConfigureAwait(false);
+
     public async Task ReleaseAsync(LeaseRelease release, CancellationToken cancellationToken)
     {
         var rules = release.Rules.Rules;

@@ -6,7 +6,8 @@
 --
 -- KEYS[1..n] the rules' state hashes; KEYS[n+1] the hash of lease marks
 -- ARGV[1]    permits to give back
--- ARGV[2]    Redis's time (microseconds) when the lease was granted, as acquire.lua reported it
+-- ARGV[2]    Redis's time (microseconds) when the lease was granted, as acquire.lua reported it; -1 for now (a
+--            refund of a request just admitted)
 -- ARGV[3]    -1: read Redis's clock; a time in microseconds only from the store tests
 -- ARGV[4]    the instance's id
 -- ARGV[5]    1 when the instance holds no other lease of this partition: its mark goes too
@@ -21,6 +22,7 @@ if now < 0 then
   local time = redis.call('TIME')
   now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 end
+if granted_at < 0 then granted_at = now end
 local FIRST_RULE_ARG = 6
 local n = (#ARGV - FIRST_RULE_ARG + 1) / 4
 

@@ -224,6 +224,16 @@ internal sealed class FakeLeaseSource : ILeaseSource, IRateLimitStore
     }
 
     /// <summary>The exact path: one decision per request, consuming from the same counter as the leases.</summary>
+    /// <summary>As the Redis store: a refund is a release of the request's cost into the window open now.</summary>
+    public ValueTask RefundAsync(RateLimitRequest request, DecisionBasis basis, CancellationToken cancellationToken)
+    {
+        Refunds++;
+        return new ValueTask(ReleaseAsync(new LeaseRelease(request.PartitionKey, request.Rules, request.Cost, Now(), LastLease: false), cancellationToken));
+    }
+
+    /// <summary>Refunds asked of this store as the exact store.</summary>
+    public int Refunds { get; private set; }
+
     public ValueTask<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken)
     {
         lock (_lock)
