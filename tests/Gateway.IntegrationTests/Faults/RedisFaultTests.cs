@@ -156,8 +156,9 @@ public sealed class RedisFaultTests
         var errors = outcomes.Where(o => o.Error is not null).ToList();
         var other = outcomes.Where(o => o.Status is not null and not HttpStatusCode.OK and not HttpStatusCode.TooManyRequests).ToList();
         _output.WriteLine($"{outcomes.Count} requests: {ok} x 200, {limited} x 429, {other.Count} other, {errors.Count} client errors; " +
-            $"upstream saw {gateways.Upstream.Counter.ForPath(path)}; slowest: " +
-            string.Join(", ", outcomes.OrderByDescending(o => o.Latency).Take(3).Select(o => $"{o.Latency.TotalMilliseconds:F0} ms at {o.StartedAt.TotalSeconds:F2} s ({o.Status})")));
+            $"upstream saw {gateways.Upstream.Counter.ForPath(path)}; slowest after the first second (cold start): " +
+            string.Join(", ", outcomes.Where(o => o.StartedAt > TimeSpan.FromSeconds(1)).OrderByDescending(o => o.Latency).Take(3)
+                .Select(o => $"{o.Latency.TotalMilliseconds:F0} ms at {o.StartedAt.TotalSeconds:F2} s ({o.Status})")));
 
         Assert.Empty(errors);
         Assert.Empty(other);
