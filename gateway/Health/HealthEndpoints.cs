@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -37,7 +38,19 @@ public static class HealthEndpoints
     private static async Task WriteReportAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
-        await using var writer = new Utf8JsonWriter(context.Response.Body, WriterOptions);
+        // Built in memory, then written asynchronously: serializing the data values straight into the response would
+        // flush synchronously, which Kestrel refuses.
+        var buffer = new ArrayBufferWriter<byte>(512);
+        await using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            WriteReport(writer, report);
+        }
+
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+    }
+
+    private static void WriteReport(Utf8JsonWriter writer, HealthReport report)
+    {
         writer.WriteStartObject();
         writer.WriteString("status", report.Status.ToString());
         foreach (var (name, entry) in report.Entries)
@@ -55,6 +68,5 @@ public static class HealthEndpoints
         }
 
         writer.WriteEndObject();
-        await writer.FlushAsync(context.RequestAborted);
     }
 }

@@ -100,6 +100,7 @@ public sealed class RedisFaultTests
         await using var gateways = await StartGatewaysAsync(redis);
         var (path, token) = Subject();
         Assert.All(gateways.Instances, i => Assert.Equal(CircuitState.Open, Breaker(i).State));
+        await AssertReadinessAsync(gateways.Instances[0], "Degraded", "Open");
 
         var load = SteadyLoad.Start(gateways.Instances, path, token, clients: 6, TimeSpan.FromMilliseconds(20), ClientTimeout);
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -109,6 +110,7 @@ public sealed class RedisFaultTests
         await load.StopAsync();
 
         _output.WriteLine($"start without Redis: joined Redis {joined.TotalMilliseconds:F0} ms after it started");
+        await AssertReadinessAsync(gateways.Instances[0], "Healthy", "Closed");
         // ExpectedInstances = 3: before any heartbeat each instance enforces a third of the limit, and adds what it admitted
         // to Redis before its circuit closes. Instances rejoin one probe apart, so the first back may spend quota the
         // others' fallback admissions are not yet counted against: the bound is still twice the limit.
@@ -131,6 +133,18 @@ public sealed class RedisFaultTests
     {
         var subject = "fault-" + Guid.NewGuid().ToString("N");
         return ("/api/fault/" + subject, TestTokens.Create(subject, "free"));
+    }
+
+    /// <summary>/readyz reports the store's state (200 either way: a degraded gateway still serves); /healthz is plain alive.</summary>
+    private static async Task AssertReadinessAsync(GatewayInstance instance, string status, string circuit)
+    {
+        using var ready = await instance.Client.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        Assert.Equal(status, body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(circuit, body.RootElement.GetProperty("store").GetProperty("circuit").GetString());
+        using var alive = await instance.Client.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
     }
 
     private static StoreCircuitBreaker Breaker(GatewayInstance instance) => instance.Services.GetRequiredService<RedisConnection>().Breaker;

@@ -155,6 +155,37 @@ public sealed class RedisLeaseScriptTests
         Assert.True(ttl is { } t && t > TimeSpan.Zero && t <= TimeSpan.FromMicroseconds(HoldMicros), $"marks TTL {ttl}");
     }
 
+    [Theory]
+    [MemberData(nameof(Topologies))]
+    public async Task Reconcile_AddsFallbackAdmissionsToTheOpenWindow_EvenIntoAnEmptyRedis(bool cluster)
+    {
+        var (store, _, key) = Setup(cluster, startOffset: TimeSpan.FromSeconds(30));
+        var rules = Rules(Rule(RateLimitAlgorithm.FixedWindow, 100, TimeSpan.FromMinutes(1)), Rule(RateLimitAlgorithm.FixedWindow, 1000, TimeSpan.FromHours(1)));
+
+        // Admitted on fallback over the last 20 s: inside both the current minute and the current hour.
+        await store.ReconcileAsync(key, rules, 40, ageMicroseconds: 20_000_000);
+
+        var peek = await store.AcquireAsync(new RateLimitRequest(key, rules, 1, Consume: false), default);
+        Assert.Equal([60L, 960L], peek.Results.ToArray().Select(r => r.Remaining));
+        Assert.True(await RedisTestServers.Connection(cluster).Database.KeyTimeToLiveAsync($"{RedisTestServers.KeyPrefix}{{{key}}}:fw:60000000") is { } ttl && ttl > TimeSpan.Zero);
+    }
+
+    [Theory]
+    [MemberData(nameof(Topologies))]
+    public async Task Reconcile_SkipsAWindowThatBeganAfterTheAdmissions_AndDrainsBuckets(bool cluster)
+    {
+        var (store, _, key) = Setup(cluster, startOffset: TimeSpan.FromSeconds(10));
+        var rules = Rules(Rule(RateLimitAlgorithm.FixedWindow, 100, TimeSpan.FromMinutes(1)), Rule(RateLimitAlgorithm.TokenBucket, 10, TimeSpan.FromSeconds(1), burst: 50));
+
+        // The first admission was 30 s ago: the previous minute, so this minute's count is not theirs.
+        await store.ReconcileAsync(key, rules, 70, ageMicroseconds: 30_000_000);
+
+        var peek = await store.AcquireAsync(new RateLimitRequest(key, rules, 1, Consume: false), default);
+        Assert.Equal(100, peek.Results[0].Remaining);
+        // The bucket cannot go below empty.
+        Assert.Equal(0, peek.Results[1].Remaining);
+    }
+
     private static LeaseRequest Request(string key, RuleSet rules, long need, long want) =>
         new(key, rules, need, want, HoldMicros, StillHolding: false);
 
