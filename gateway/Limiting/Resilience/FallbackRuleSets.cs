@@ -10,7 +10,7 @@ namespace Gateway.Limiting.Resilience;
 /// </summary>
 internal static class FallbackRuleSets
 {
-    private static readonly ConditionalWeakTable<RuleSet, StrongBox<(int Instances, RuleSet Rules)>> Cache = new();
+    private static readonly ConditionalWeakTable<RuleSet, StrongBox<Scaled?>> Cache = new();
 
     public static RuleSet For(RuleSet rules, int instances)
     {
@@ -19,9 +19,9 @@ internal static class FallbackRuleSets
             return rules;
         }
 
-        var box = Cache.GetValue(rules, static _ => new StrongBox<(int, RuleSet)>((0, null!)));
-        var cached = box.Value;
-        if (cached.Instances == instances)
+        // One immutable pair swapped by reference: a reader racing a writer sees the old pair or the new, never half of each.
+        var box = Cache.GetValue(rules, static _ => new StrongBox<Scaled?>(null));
+        if (Volatile.Read(ref box.Value) is { } cached && cached.Instances == instances)
         {
             return cached.Rules;
         }
@@ -31,7 +31,9 @@ internal static class FallbackRuleSets
             rules.Source,
             [.. rules.Rules.Select(rule => new RateLimitRule(
                 rule.Name, rule.Algorithm, Math.Max(1, rule.Limit / instances), rule.Window, Math.Max(1, rule.Burst / instances)))]);
-        box.Value = (instances, scaled);
+        Volatile.Write(ref box.Value, new Scaled(instances, scaled));
         return scaled;
     }
+
+    private sealed record Scaled(int Instances, RuleSet Rules);
 }

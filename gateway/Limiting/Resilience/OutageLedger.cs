@@ -25,6 +25,30 @@ internal sealed class OutageLedger
         }
     }
 
+    /// <summary>
+    /// Takes refunded permits off a key's count, never below zero and never creating an entry: a refund that arrives
+    /// after reconciliation took the entry must not turn into negative permits sent to the store.
+    /// </summary>
+    public void Forget(string partitionKey, RuleSet rules, long cost)
+    {
+        if (!_entries.TryGetValue((partitionKey, rules), out var entry))
+        {
+            return;
+        }
+
+        var current = Interlocked.Read(ref entry.Permits);
+        while (current > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref entry.Permits, Math.Max(0, current - cost), current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
     /// <summary>Takes every entry out, for reconciliation.</summary>
     public List<(string PartitionKey, RuleSet Rules, long Permits, long Since)> Drain()
     {

@@ -83,7 +83,7 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
             case DecisionBasis.LocalFallback:
                 await _fallback.RefundAsync(request with { Rules = FallbackRuleSets.For(request.Rules, _instances.LiveInstances) }, basis, cancellationToken)
                     .ConfigureAwait(false);
-                _ledger.Record(request.PartitionKey, request.Rules, -request.Cost, _time.GetTimestamp());
+                _ledger.Forget(request.PartitionKey, request.Rules, request.Cost);
                 break;
         }
     }

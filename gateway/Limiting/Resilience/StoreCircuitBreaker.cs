@@ -21,6 +21,7 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
     private int _state = (int)CircuitState.Closed;
     private int _consecutiveFailures;
     private int _probing;
+    private int _openSignals;
     private long _openedAt;
 
     /// <param name="probe">A cheap call to the store (a PING); success closes the circuit.</param>
@@ -70,6 +71,8 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
     /// <summary>Opens at once: the connection itself reported a failure.</summary>
     public void Open(string reason)
     {
+        // Counted even when already open: a probe that succeeded before this signal must not close the circuit after it.
+        Interlocked.Increment(ref _openSignals);
         if (Interlocked.Exchange(ref _state, (int)CircuitState.Open) == (int)CircuitState.Closed)
         {
             Openings++;
@@ -93,6 +96,7 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
 
     private async Task ProbeAsync()
     {
+        var signalsBefore = Volatile.Read(ref _openSignals);
         try
         {
             using var timeout = new CancellationTokenSource(_deadline);
@@ -110,7 +114,14 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
                 }
             }
 
-            if (Interlocked.Exchange(ref _state, (int)CircuitState.Closed) == (int)CircuitState.Open)
+            // A failure reported while the probe or the work before closing ran is newer than the probe's success.
+            if (Volatile.Read(ref _openSignals) != signalsBefore)
+            {
+                Log.ProbeFailed(_logger, "the store failed again while the circuit was closing");
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, (int)CircuitState.Closed, (int)CircuitState.Open) == (int)CircuitState.Open)
             {
                 var outage = DateTime.UtcNow - new DateTime(Volatile.Read(ref _openedAt), DateTimeKind.Utc);
                 Log.ClosedAgain(_logger, outage);

@@ -223,7 +223,6 @@ internal sealed class FakeLeaseSource : ILeaseSource, IRateLimitStore
         return Task.CompletedTask;
     }
 
-    /// <summary>The exact path: one decision per request, consuming from the same counter as the leases.</summary>
     /// <summary>As the Redis store: a refund is a release of the request's cost into the window open now.</summary>
     public ValueTask RefundAsync(RateLimitRequest request, DecisionBasis basis, CancellationToken cancellationToken)
     {
@@ -234,6 +233,7 @@ internal sealed class FakeLeaseSource : ILeaseSource, IRateLimitStore
     /// <summary>Refunds asked of this store as the exact store.</summary>
     public int Refunds { get; private set; }
 
+    /// <summary>The exact path: one decision per request, consuming from the same counter as the leases.</summary>
     public ValueTask<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -1,0 +1,343 @@
+using Gateway.Limiting.Resilience;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Tests.Limiting.Resilience;
+
+/// <summary>
+/// The breaker's state machine. Its probe timer runs on real time, so every test scripts the probe to fail unless it
+/// says otherwise, starts probes itself with <see cref="StoreCircuitBreaker.ProbeIfOpen"/> and waits for the state,
+/// never for a time.
+/// </summary>
+public sealed class StoreCircuitBreakerTests
+{
+    private static readonly TimeSpan GenerousDeadline = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public void State_NewBreaker_IsClosedAndHasNeverOpened()
+    {
+        using var breaker = Create(new ScriptedProbe());
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.False(breaker.IsOpen);
+        Assert.Equal(0, breaker.Openings);
+        Assert.Null(breaker.LastOpenedAt);
+    }
+
+    [Fact]
+    public void RecordFailure_OneFewerThanFailuresToOpen_StaysClosed()
+    {
+        using var breaker = Create(new ScriptedProbe());
+
+        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen - 1);
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(0, breaker.Openings);
+    }
+
+    [Fact]
+    public void RecordFailure_FailuresToOpenInARow_Opens()
+    {
+        using var breaker = Create(new ScriptedProbe());
+
+        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen);
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.True(breaker.IsOpen);
+        Assert.Equal(1, breaker.Openings);
+        Assert.NotNull(breaker.LastOpenedAt);
+    }
+
+    [Fact]
+    public void RecordSuccess_BetweenFailures_ResetsTheCount()
+    {
+        using var breaker = Create(new ScriptedProbe());
+
+        // Failures that are not consecutive are a flaky store, not a down one: the count starts over at each success.
+        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen - 1);
+        breaker.RecordSuccess();
+        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen - 1);
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+
+        // One more makes FailuresToOpen in a row since the success.
+        breaker.RecordFailure(null);
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal(1, breaker.Openings);
+    }
+
+    [Fact]
+    public void Open_Closed_OpensAtOnce()
+    {
+        using var breaker = Create(new ScriptedProbe());
+
+        // The connection reported a failure: no need to wait for requests to fail one by one.
+        breaker.Open("connection failed");
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal(1, breaker.Openings);
+        Assert.NotNull(breaker.LastOpenedAt);
+    }
+
+    [Fact]
+    public void Open_AlreadyOpen_IsNotCountedAgain()
+    {
+        using var breaker = Create(new ScriptedProbe());
+        breaker.Open("connection failed");
+
+        breaker.Open("connection failed again");
+        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen);
+
+        // One outage, one opening: reports and failures during it are not new transitions.
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal(1, breaker.Openings);
+    }
+
+    [Fact]
+    public void ProbeIfOpen_Closed_DoesNotProbe()
+    {
+        var probe = new ScriptedProbe { Outcome = ProbeOutcome.Succeed };
+        using var breaker = Create(probe);
+        var beforeClosingRuns = 0;
+        breaker.BeforeClosing = () =>
+        {
+            Interlocked.Increment(ref beforeClosingRuns);
+            return Task.CompletedTask;
+        };
+
+        breaker.ProbeIfOpen();
+
+        // A closed circuit has nothing to find out (and the timer's calls return early the same way).
+        Assert.Equal(0, probe.Calls);
+        Assert.Equal(0, Volatile.Read(ref beforeClosingRuns));
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public async Task ProbeIfOpen_ProbeSucceeds_RunsBeforeClosingWhileStillOpenThenCloses()
+    {
+        var probe = new ScriptedProbe();
+        using var breaker = Create(probe);
+        breaker.Open("test");
+        var beforeClosingRuns = 0;
+        var observed = CircuitState.Closed;
+        breaker.BeforeClosing = () =>
+        {
+            // Reconciliation must reach the store before requests do: they still see an open circuit meanwhile.
+            observed = breaker.State;
+            Interlocked.Increment(ref beforeClosingRuns);
+            return Task.CompletedTask;
+        };
+
+        probe.Outcome = ProbeOutcome.Succeed;
+        await Poll.UntilAsync(() => breaker.State == CircuitState.Closed, "the circuit closes", breaker.ProbeIfOpen);
+
+        Assert.Equal(CircuitState.Open, observed);
+        // Once closed, no further probe runs, so the work before closing ran exactly once.
+        Assert.Equal(1, Volatile.Read(ref beforeClosingRuns));
+        Assert.Equal(1, breaker.Openings);
+    }
+
+    [Fact]
+    public async Task ProbeIfOpen_BeforeClosingStillRunning_StaysOpenUntilItCompletes()
+    {
+        var probe = new ScriptedProbe();
+        using var breaker = Create(probe);
+        breaker.Open("test");
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        breaker.BeforeClosing = () =>
+        {
+            entered.TrySetResult();
+            return release.Task;
+        };
+
+        probe.Outcome = ProbeOutcome.Succeed;
+        breaker.ProbeIfOpen();
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The probe succeeded, but permits admitted on fallback are not in the store yet: requests must keep to the
+        // failure mode. Further probes are no-ops while this one runs.
+        breaker.ProbeIfOpen();
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.True(breaker.IsOpen);
+
+        release.SetResult();
+        await Poll.UntilAsync(() => breaker.State == CircuitState.Closed, "the circuit closes after the work before closing");
+    }
+
+    [Fact]
+    public async Task ProbeIfOpen_ProbeFails_StaysOpen()
+    {
+        var probe = new ScriptedProbe { Outcome = ProbeOutcome.Fail };
+        using var breaker = Create(probe);
+        breaker.Open("test");
+        var beforeClosingRuns = 0;
+        breaker.BeforeClosing = () =>
+        {
+            Interlocked.Increment(ref beforeClosingRuns);
+            return Task.CompletedTask;
+        };
+
+        // A second probe can only start once the first has finished, so by then the first failure is fully handled.
+        await Poll.UntilAsync(() => probe.Calls >= 2, "two probes have run", breaker.ProbeIfOpen);
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal(0, Volatile.Read(ref beforeClosingRuns));
+        Assert.Equal(1, breaker.Openings);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ProbeIfOpen_BeforeClosingFails_ClosesAnyway(bool throwsSynchronously)
+    {
+        var probe = new ScriptedProbe();
+        using var breaker = Create(probe);
+        breaker.Open("test");
+        var beforeClosingRuns = 0;
+        breaker.BeforeClosing = () =>
+        {
+            Interlocked.Increment(ref beforeClosingRuns);
+            return throwsSynchronously
+                ? throw new InvalidOperationException("reconciliation failed")
+                : Task.FromException(new InvalidOperationException("reconciliation failed"));
+        };
+
+        probe.Outcome = ProbeOutcome.Succeed;
+        await Poll.UntilAsync(() => breaker.State == CircuitState.Closed, "the circuit closes", breaker.ProbeIfOpen);
+
+        // The store answers: failing to add the fallback permits loses some quota history, which must not keep every
+        // request in failure mode. A retry loop would show as more than one run.
+        Assert.Equal(1, Volatile.Read(ref beforeClosingRuns));
+    }
+
+    [Fact]
+    public async Task ProbeIfOpen_ProbeNeverCompletes_IsCutByTheDeadlineAndALaterProbeCloses()
+    {
+        var probe = new ScriptedProbe { Outcome = ProbeOutcome.Hang };
+        using var breaker = Create(probe, TimeSpan.FromMilliseconds(50));
+        breaker.Open("test");
+
+        // A second probe can only start once the first hung one was given up on: only the deadline can end it.
+        await Poll.UntilAsync(() => probe.Calls >= 2, "a probe starts after a hung one", breaker.ProbeIfOpen);
+        Assert.Equal(CircuitState.Open, breaker.State);
+
+        probe.Outcome = ProbeOutcome.Succeed;
+        await Poll.UntilAsync(() => breaker.State == CircuitState.Closed, "a later probe closes the circuit", breaker.ProbeIfOpen);
+        Assert.Equal(1, breaker.Openings);
+    }
+
+    [Fact]
+    public async Task ProbeIfOpen_ProbeSucceeds_ResetsTheFailureCount()
+    {
+        var probe = new ScriptedProbe();
+        using var breaker = Create(probe);
+        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen);
+        probe.Outcome = ProbeOutcome.Succeed;
+        await Poll.UntilAsync(() => breaker.State == CircuitState.Closed, "the circuit closes", breaker.ProbeIfOpen);
+
+        // The failures that opened the circuit are history: a fresh run of them is needed to open it again.
+        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen - 1);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+
+        breaker.RecordFailure(null);
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal(2, breaker.Openings);
+    }
+
+    [Fact]
+    public async Task Openings_OpenedClosedAndOpenedAgain_CountsEachTransition()
+    {
+        var probe = new ScriptedProbe();
+        using var breaker = Create(probe);
+
+        for (var outage = 1; outage <= 3; outage++)
+        {
+            probe.Outcome = ProbeOutcome.Fail;
+            breaker.Open("test");
+            breaker.Open("test");
+            Assert.Equal(outage, breaker.Openings);
+
+            probe.Outcome = ProbeOutcome.Succeed;
+            await Poll.UntilAsync(() => breaker.State == CircuitState.Closed, "the circuit closes", breaker.ProbeIfOpen);
+            Assert.Equal(outage, breaker.Openings); // closing is not an opening
+        }
+    }
+
+    [Fact]
+    public void RecordFailure_ManyThreadsAtOnce_OpensExactlyOnce()
+    {
+        const int Threads = 16;
+        const int FailuresPerThread = 1_000;
+        using var breaker = Create(new ScriptedProbe());
+        using var start = new Barrier(Threads);
+
+        var threads = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < FailuresPerThread; i++)
+            {
+                breaker.RecordFailure(null);
+            }
+        })).ToList();
+        threads.ForEach(static t => t.Start());
+        threads.ForEach(static t => t.Join());
+
+        // Every thread past the threshold calls Open; only the one that flips the state counts an opening.
+        Assert.Equal(CircuitState.Open, breaker.State);
+        Assert.Equal(1, breaker.Openings);
+    }
+
+    [Fact]
+    public void Open_ManyThreadsAtOnce_OpensExactlyOnce()
+    {
+        const int Threads = 16;
+        using var breaker = Create(new ScriptedProbe());
+        using var start = new Barrier(Threads);
+
+        var threads = Enumerable.Range(0, Threads).Select(_ => new Thread(() =>
+        {
+            start.SignalAndWait();
+            breaker.Open("connection failed");
+        })).ToList();
+        threads.ForEach(static t => t.Start());
+        threads.ForEach(static t => t.Join());
+
+        Assert.Equal(1, breaker.Openings);
+    }
+
+    [Fact]
+    public async Task Open_ReportedWhileBeforeClosingRuns_KeepsTheCircuitOpen()
+    {
+        var probe = new ScriptedProbe();
+        using var breaker = Create(probe);
+        breaker.Open("test");
+        breaker.BeforeClosing = () =>
+        {
+            // The connection drops while reconciliation runs (RedisConnection's ConnectionFailed handler calls Open):
+            // this report is newer than the probe's success, so the circuit must not close on the strength of that success.
+            probe.Outcome = ProbeOutcome.Fail;
+            breaker.Open("connection failed during reconciliation");
+            return Task.CompletedTask;
+        };
+
+        probe.Outcome = ProbeOutcome.Succeed;
+        breaker.ProbeIfOpen();
+        // The probe that ran BeforeClosing has finished once it closed the circuit, or once a later probe started.
+        await Poll.UntilAsync(() => probe.Calls >= 2 || breaker.State == CircuitState.Closed, "the successful probe has finished", breaker.ProbeIfOpen);
+
+        Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    private static StoreCircuitBreaker Create(ScriptedProbe probe, TimeSpan? deadline = null) =>
+        new(probe.InvokeAsync, deadline ?? GenerousDeadline, NullLogger<StoreCircuitBreaker>.Instance);
+
+    private static void RecordFailures(StoreCircuitBreaker breaker, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            breaker.RecordFailure(new StoreUnavailableException("call failed"));
+        }
+    }
+}
