@@ -12,6 +12,7 @@ public static class ProxyEndpointRouteBuilderExtensions
         endpoints.ServiceProvider.GetRequiredService<RateLimitingSettingsProvider>();
         endpoints.MapReverseProxy(proxy =>
         {
+            proxy.UseMiddleware<DeclaredBodySizeMiddleware>();
             // Limit before choosing a destination: a refused request must cost the backend nothing.
             proxy.UseMiddleware<RateLimitMiddleware>();
             proxy.UseSessionAffinity();
