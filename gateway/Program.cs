@@ -3,6 +3,7 @@ using Gateway.Hosting;
 using Gateway.Identity;
 using Gateway.Limiting;
 using Gateway.Limiting.Policies;
+using Gateway.LimitsApi;
 using Gateway.Observability;
 using Gateway.Proxy;
 
@@ -22,11 +23,14 @@ try
     builder.Services.AddGatewayRateLimiting(rateLimiting);
     builder.Services.AddGatewayProxy(builder.Configuration);
     builder.Services.AddGatewayHealth();
+    builder.Services.AddGatewayLimitsApi(rateLimiting);
 
     var app = builder.Build();
     app.UseGatewayRequestLogging();
     app.UseGatewayIdentity();
     app.MapGatewayHealth();
+    app.MapOpenApi();
+    app.MapLimitsApi();
     app.MapGatewayProxy();
     await app.RunAsync();
     return 0;

@@ -1,4 +1,5 @@
 using Gateway.Identity;
+using Gateway.Limiting.Overrides;
 using Gateway.Limiting.Policies;
 using Gateway.Limiting.Storage;
 using Gateway.Proxy;
@@ -19,14 +20,17 @@ internal sealed partial class RateLimitMiddleware
     private readonly RequestDelegate _next;
     private readonly RateLimitingSettingsProvider _settings;
     private readonly IRateLimitStore _store;
+    private readonly OverrideRegistry _overrides;
     private readonly ILogger<RateLimitMiddleware> _logger;
 
     public RateLimitMiddleware(
         RequestDelegate next,
         RateLimitingSettingsProvider settings,
         IRateLimitStore store,
+        OverrideRegistry overrides,
         ILogger<RateLimitMiddleware> logger)
     {
+        _overrides = overrides;
         _next = next;
         _settings = settings;
         _store = store;
@@ -68,7 +72,8 @@ internal sealed partial class RateLimitMiddleware
             return;
         }
 
-        var rules = settings.ResolveRules(policy, caller.Subject, caller.Tier);
+        // A runtime override (admin API) beats a configured one, which beats the tier's rules.
+        var rules = _overrides.FindRules(caller.Subject, policy.Name) ?? settings.ResolveRules(policy, caller.Subject, caller.Tier);
         var partitionKey = policy.Scope == PolicyScope.Global ? policy.Name : $"{policy.Name}|{caller.SubjectKey}";
 
         var request = new RateLimitRequest(partitionKey, rules, binding.Cost, Exact: !policy.Leases, FailureMode: policy.FailureMode);
@@ -110,6 +115,13 @@ internal sealed partial class RateLimitMiddleware
                 Log.Admitted(_logger, policy.Name, decision.DecidingRule.Name, caller.Tier, SubjectKey.ForLog(caller.SubjectKey), decision.DecidingResult.Remaining);
             }
 
+            if (policy.DryRun)
+            {
+                // A dry-run policy must not change what clients see, headers included.
+                await _next(context);
+                return;
+            }
+
             // Set when the response starts, so the fields survive whatever headers the backend sends.
             context.Response.OnStarting(
                 static state =>
@@ -125,6 +137,14 @@ internal sealed partial class RateLimitMiddleware
                 await RefundAsync(request, decision.Basis, failure.Error, policy.Name);
             }
 
+            return;
+        }
+
+        if (policy.DryRun)
+        {
+            // Would have been refused: say so in the log, and let it through without any RateLimit fields.
+            Log.DryRunRejected(_logger, policy.Name, decision.DecidingRule.Name, caller.Tier, SubjectKey.ForLog(caller.SubjectKey));
+            await _next(context);
             return;
         }
 
@@ -164,6 +184,9 @@ internal sealed partial class RateLimitMiddleware
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 1207, Level = LogLevel.Information, Message = "Dry run: policy {Policy} would refuse (rule {Rule}, tier {Tier}, subject {SubjectHash}); forwarded.")]
+        public static partial void DryRunRejected(ILogger logger, string policy, string rule, string tier, string subjectHash);
+
         [LoggerMessage(EventId = 1205, Level = LogLevel.Debug, Message = "Refunded a request of policy {Policy}: the backend never answered ({Error}).")]
         public static partial void Refunded(ILogger logger, string policy, ForwarderError error);
 

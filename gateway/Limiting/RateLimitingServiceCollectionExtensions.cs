@@ -1,4 +1,5 @@
 using Gateway.Limiting.Leasing;
+using Gateway.Limiting.Overrides;
 using Gateway.Limiting.Policies;
 using Gateway.Limiting.Resilience;
 using Gateway.Limiting.Storage;
@@ -21,14 +22,13 @@ public static class RateLimitingServiceCollectionExtensions
             return services;
         }
 
-        services.AddSingleton<IRateLimitStore>(sp => settings.Store.Kind switch
-        {
-            StoreKind.InMemory => new InMemoryRateLimitStore(
-                sp.GetRequiredService<TimeProvider>(),
-                settings.Store.InMemoryMaxPartitions,
-                sp.GetRequiredService<ILogger<InMemoryRateLimitStore>>()),
-            _ => throw new InvalidOperationException($"Store kind {settings.Store.Kind} is not available."),
-        });
+        services.AddSingleton(sp => new InMemoryRateLimitStore(
+            sp.GetRequiredService<TimeProvider>(),
+            settings.Store.InMemoryMaxPartitions,
+            sp.GetRequiredService<ILogger<InMemoryRateLimitStore>>()));
+        services.AddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<InMemoryRateLimitStore>());
+        services.AddSingleton<ILimitsControlStore>(sp => new InMemoryLimitsControlStore(sp.GetRequiredService<InMemoryRateLimitStore>()));
+        AddOverrides(services, reset: static (sp, partitionKey) => sp.GetRequiredService<InMemoryRateLimitStore>().Reset(partitionKey));
         return services;
     }
 
@@ -70,5 +70,21 @@ public static class RateLimitingServiceCollectionExtensions
             _ = sp.GetRequiredService<InstanceRegistry>();
             return sp.GetRequiredService<ResilientRateLimitStore>();
         });
+        services.AddSingleton<ILimitsControlStore>(sp => new RedisLimitsControlStore(
+            sp.GetRequiredService<RedisConnection>(), new RedisKeys(store.RedisKeyPrefix), store.RedisKeyPrefix));
+        AddOverrides(services, reset: static (sp, partitionKey) => sp.GetRequiredService<ResilientRateLimitStore>().Invalidate(partitionKey));
     }
+
+    /// <summary>Runtime overrides, and what a reset announced by any instance drops here.</summary>
+    private static void AddOverrides(IServiceCollection services, Action<IServiceProvider, string> reset) =>
+        services.AddSingleton(sp =>
+        {
+            var registry = new OverrideRegistry(
+                sp.GetRequiredService<ILimitsControlStore>(),
+                sp.GetRequiredService<RateLimitingSettingsProvider>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<OverrideRegistry>>());
+            registry.PartitionReset += partitionKey => reset(sp, partitionKey);
+            return registry;
+        });
 }

@@ -81,6 +81,19 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
         return _exact.RefundAsync(request, basis, cancellationToken);
     }
 
+    /// <summary>
+    /// Drops a key's local state after its counters were reset in the store: the lease's permits belong to counters
+    /// that no longer exist (nothing goes back), and a cached refusal no longer holds.
+    /// </summary>
+    public void Invalidate(string partitionKey)
+    {
+        if (_partitions.TryGetValue(partitionKey, out var partition))
+        {
+            partition.DetachAny()?.Close();
+            partition.Denial = null;
+        }
+    }
+
     /// <summary>Permits this instance holds for a key, not yet handed out (for tests and diagnostics).</summary>
     public long HeldPermits(string partitionKey) =>
         _partitions.TryGetValue(partitionKey, out var partition) && partition.Current is { } lease ? lease.Available : 0;

@@ -14,8 +14,10 @@ public sealed class RateLimitPolicy
         RuleSet defaultTierRules,
         bool leases = true,
         FailureMode failureMode = FailureMode.LocalFallback,
-        bool refundBackendFailures = false)
+        bool refundBackendFailures = false,
+        bool dryRun = false)
     {
+        DryRun = dryRun;
         RefundBackendFailures = refundBackendFailures;
         FailureMode = failureMode;
         Leases = leases;
@@ -43,6 +45,12 @@ public sealed class RateLimitPolicy
     /// default: a failing backend then also sheds retry storms.
     /// </summary>
     public bool RefundBackendFailures { get; }
+
+    /// <summary>
+    /// Evaluated, logged and counted, never enforced: a request the policy would refuse is forwarded anyway (and takes
+    /// nothing, as any refused request). For rolling out a new limit safely.
+    /// </summary>
+    public bool DryRun { get; }
 
     /// <summary>What the policy does while the shared store cannot decide.</summary>
     public FailureMode FailureMode { get; }

@@ -26,6 +26,9 @@ public sealed class RateLimitingSettings
 
     public IdentitySettings Identity { get; }
 
+    /// <summary>Who may use the admin API: section <c>RateLimiting:Admin</c>.</summary>
+    public AdminSettings Admin { get; init; } = AdminSettings.Default;
+
     public StoreSettings Store { get; }
 
     public RateLimitHeaderSettings Headers { get; }

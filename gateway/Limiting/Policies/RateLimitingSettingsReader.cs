@@ -24,7 +24,8 @@ public static class RateLimitingSettingsReader
     /// <summary>The longest window accepted: a year covers every quota anyone has asked for and keeps TTLs sane.</summary>
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(366);
 
-    private static readonly FrozenSet<string> SectionKeys = Keys("Store", "Identity", "Headers", "Policies", "Overrides");
+    private static readonly FrozenSet<string> SectionKeys = Keys("Store", "Identity", "Headers", "Policies", "Overrides", "Admin");
+    private static readonly FrozenSet<string> AdminKeys = Keys("RoleClaim", "Role");
     private static readonly FrozenSet<string> StoreKeys = Keys("Kind", "InMemory", "Redis", "Leases");
     private static readonly FrozenSet<string> LeaseKeys = Keys("Enabled", "MaxLeaseSize", "Coverage", "Duration", "MaxKeys");
     private static readonly FrozenSet<string> RedisKeys = Keys("Configuration", "KeyPrefix", "Deadline", "ExpectedInstances");
@@ -32,7 +33,7 @@ public static class RateLimitingSettingsReader
     private static readonly FrozenSet<string> IdentityKeys = Keys(
         "SubjectClaim", "TierClaim", "DefaultTier", "Anonymous", "AnonymousTier", "KnownProxies", "KnownNetworks");
     private static readonly FrozenSet<string> HeaderKeys = Keys("Legacy");
-    private static readonly FrozenSet<string> PolicyKeys = Keys("Scope", "Anonymous", "Leases", "FailureMode", "RefundBackendFailures", "Tiers");
+    private static readonly FrozenSet<string> PolicyKeys = Keys("Scope", "Anonymous", "Leases", "FailureMode", "RefundBackendFailures", "DryRun", "Tiers");
     private static readonly FrozenSet<string> RuleKeys = Keys("Algorithm", "Limit", "Window", "Burst");
 
     /// <summary>Reads the settings, or throws <see cref="GatewayConfigurationException"/> naming every bad key.</summary>
@@ -51,8 +52,14 @@ public static class RateLimitingSettingsReader
         var overrides = ReadOverrides(section.GetSection("Overrides"), policies, errors);
         ValidateRoutes(configuration.GetSection(RouteMetadata.RoutesSection), policies, errors);
 
+        var admin = section.GetSection("Admin");
+        RejectUnknownKeys(admin, AdminKeys, errors);
+        var adminSettings = new AdminSettings(
+            RoleClaim: ReadString(admin, "RoleClaim", AdminSettings.Default.RoleClaim, errors),
+            Role: ReadString(admin, "Role", AdminSettings.Default.Role, errors));
+
         errors.ThrowIfAny();
-        return new RateLimitingSettings(identity, store, headers, policies, overrides);
+        return new RateLimitingSettings(identity, store, headers, policies, overrides) { Admin = adminSettings };
     }
 
     private static IdentitySettings ReadIdentity(IConfigurationSection section, ConfigurationErrors errors)
@@ -179,6 +186,7 @@ public static class RateLimitingSettingsReader
             var leases = ReadBool(policySection, "Leases", defaultValue: true, errors);
             var failureMode = ReadEnum<FailureMode>(policySection, "FailureMode", FailureMode.LocalFallback, errors);
             var refundBackendFailures = ReadBool(policySection, "RefundBackendFailures", defaultValue: false, errors);
+            var dryRun = ReadBool(policySection, "DryRun", defaultValue: false, errors);
 
             var tiers = new Dictionary<string, RuleSet>(StringComparer.OrdinalIgnoreCase);
             var tiersSection = policySection.GetSection("Tiers");
@@ -208,7 +216,7 @@ public static class RateLimitingSettingsReader
                 continue;
             }
 
-            policies[name] = new RateLimitPolicy(name, scope, anonymous, tiers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), defaultRules, leases, failureMode, refundBackendFailures);
+            policies[name] = new RateLimitPolicy(name, scope, anonymous, tiers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), defaultRules, leases, failureMode, refundBackendFailures, dryRun);
         }
 
         return policies.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);

@@ -88,6 +88,13 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
         }
     }
 
+    /// <summary>Drops this instance's local state of a partition whose shared counters were reset.</summary>
+    public void Invalidate(string partitionKey)
+    {
+        _leases?.Invalidate(partitionKey);
+        _fallback.Reset(partitionKey);
+    }
+
     public void Dispose() => _breaker.BeforeClosing = null;
 
     private async ValueTask<RateLimitDecision> AwaitSharedAsync(ValueTask<RateLimitDecision> pending, RateLimitRequest request)

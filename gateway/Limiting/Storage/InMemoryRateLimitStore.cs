@@ -76,6 +76,15 @@ internal sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposa
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Forgets a partition's counters (the admin API's reset).</summary>
+    public void Reset(string partitionKey)
+    {
+        if (_partitions.TryGetValue(partitionKey, out var partition))
+        {
+            TryRemove(partitionKey, partition, UnixTime.NowMicroseconds(_timeProvider), evenIfLive: true);
+        }
+    }
+
     /// <summary>Drops every partition whose counters have expired. Runs on a timer; tests call it directly.</summary>
     public void SweepExpired()
     {

@@ -1,0 +1,154 @@
+using System.Collections.Frozen;
+using Gateway.Hosting;
+using Gateway.Limiting.Policies;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Limiting.Overrides;
+
+/// <summary>
+/// This instance's copy of the runtime overrides: an immutable snapshot swapped whole, read lock-free on every
+/// request. Reloaded from the shared store when any instance announces a change (pub/sub), and every
+/// <see cref="ResyncInterval"/> in any case, so a missed message heals. A reset announcement drops this instance's
+/// local state of the partition (leases, cached refusals).
+/// </summary>
+internal sealed partial class OverrideRegistry : IDisposable
+{
+    public static readonly TimeSpan ResyncInterval = TimeSpan.FromSeconds(5);
+
+    private readonly ILimitsControlStore _store;
+    private readonly RateLimitingSettingsProvider _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger<OverrideRegistry> _logger;
+    private readonly ITimer _resync;
+    private readonly SemaphoreSlim _reloading = new(1, 1);
+    private FrozenDictionary<string, RuntimeOverride> _overrides = FrozenDictionary<string, RuntimeOverride>.Empty;
+    private volatile bool _subscribed;
+
+    public OverrideRegistry(ILimitsControlStore store, RateLimitingSettingsProvider settings, TimeProvider time, ILogger<OverrideRegistry> logger)
+    {
+        _store = store;
+        _settings = settings;
+        _time = time;
+        _logger = logger;
+        // Real time: the resync paces I/O.
+        _resync = TimeProvider.System.CreateTimer(static s => _ = ((OverrideRegistry)s!).ReloadAsync(), this, TimeSpan.Zero, ResyncInterval);
+    }
+
+    /// <summary>Called with a partition key when any instance resets it.</summary>
+    public event Action<string>? PartitionReset;
+
+    public int Count => Volatile.Read(ref _overrides).Count;
+
+    /// <summary>Subscribes to the shared channel (at start-up); a store that is down is retried by the resync.</summary>
+    public Task StartAsync() => ReloadAsync();
+
+    /// <summary>The runtime override of <paramref name="subject"/> for <paramref name="policy"/>, if one is active now.</summary>
+    public RuntimeOverride? Find(string? subject)
+    {
+        if (subject is null || !Volatile.Read(ref _overrides).TryGetValue(subject, out var found) || !found.IsActive(_time.GetUtcNow()))
+        {
+            return null;
+        }
+
+        return found;
+    }
+
+    public RuleSet? FindRules(string? subject, string policy) =>
+        Find(subject) is { } found && found.Policies.TryGetValue(policy, out var rules) ? rules : null;
+
+    /// <summary>Reads every override from the shared store and swaps the snapshot.</summary>
+    public async Task ReloadAsync()
+    {
+        if (!await _reloading.WaitAsync(0).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_subscribed)
+            {
+                await SubscribeAsync().ConfigureAwait(false);
+            }
+
+            var documents = await _store.LoadOverridesAsync(CancellationToken.None).ConfigureAwait(false);
+            var settings = _settings.Current;
+            var current = Volatile.Read(ref _overrides);
+            var loaded = new Dictionary<string, RuntimeOverride>(StringComparer.Ordinal);
+            foreach (var (subject, json) in documents)
+            {
+                // Unchanged documents keep their rule set objects: leases taken under them stay valid.
+                if (current.TryGetValue(subject, out var existing) && existing.Document == json)
+                {
+                    loaded[subject] = existing;
+                    continue;
+                }
+
+                var errors = new ConfigurationErrors();
+                if (OverrideDocument.Parse(subject, json, settings, errors) is { } parsed)
+                {
+                    loaded[subject] = parsed;
+                }
+                else
+                {
+                    Log.StoredOverrideInvalid(_logger, string.Join("; ", errors.Entries.Select(static e => $"{e.Key}: {e.Value}")));
+                }
+            }
+
+            Volatile.Write(ref _overrides, loaded.ToFrozenDictionary(StringComparer.Ordinal));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The store is down: the last snapshot keeps serving.
+            Log.ReloadFailed(_logger, e.Message);
+        }
+        finally
+        {
+            _reloading.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _resync.Dispose();
+        _reloading.Dispose();
+    }
+
+    private async Task SubscribeAsync()
+    {
+        try
+        {
+            await _store.SubscribeAsync(OnMessage, CancellationToken.None).ConfigureAwait(false);
+            _subscribed = true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Retried on the next resync; until then changes arrive with the resync.
+            Log.SubscribeFailed(_logger, e);
+        }
+    }
+
+    private void OnMessage(string message)
+    {
+        if (message == ControlMessage.OverridesChanged)
+        {
+            _ = ReloadAsync();
+        }
+        else if (message.StartsWith(ControlMessage.ResetPrefix, StringComparison.Ordinal))
+        {
+            PartitionReset?.Invoke(message[ControlMessage.ResetPrefix.Length..]);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Could not subscribe to limit changes; relying on the periodic resync.")]
+        public static partial void SubscribeFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1502, Level = LogLevel.Debug, Message = "Could not reload runtime overrides: {Reason}")]
+        public static partial void ReloadFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 1503, Level = LogLevel.Warning, Message = "A stored runtime override no longer fits the configuration and is ignored: {Problems}")]
+        public static partial void StoredOverrideInvalid(ILogger logger, string problems);
+    }
+}
