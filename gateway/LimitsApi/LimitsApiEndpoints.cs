@@ -175,7 +175,8 @@ public static class LimitsApiEndpoints
         }
 
         var reset = new List<string>();
-        foreach (var p in settings.Policies.Values.Where(p => policy is null || p.Name.Equals(policy, StringComparison.OrdinalIgnoreCase)))
+        // A global policy's counters are everyone's: reset only when named.
+        foreach (var p in settings.Policies.Values.Where(p => policy is null ? p.Scope != PolicyScope.Global : p.Name.Equals(policy, StringComparison.OrdinalIgnoreCase)))
         {
             // Every rule the subject could be counted under: any tier, the configured override, the runtime one.
             var rules = p.Tiers.Values.SelectMany(static r => r.Rules)
