@@ -121,6 +121,14 @@ public static class LimitsApiEndpoints
             return Results.Problem(statusCode: 503, title: "Service Unavailable", detail: "The rate limiter cannot decide right now (failure mode FailClosed).");
         }
 
+        if (policy.DryRun)
+        {
+            // As on the proxy: a dry-run policy never refuses and sends no RateLimit fields; it only says what it would do.
+            return Results.Json(
+                new CheckResponse(true, policy.Name, source, decision.Basis.ToString(), null, Usage(decision), DryRunWouldRefuse: !decision.Allowed),
+                JsonOptions);
+        }
+
         if (decision.Basis != DecisionBasis.FailOpen)
         {
             RateLimitHeaders.Write(context.Response.Headers, decision, settings.Headers.Legacy);

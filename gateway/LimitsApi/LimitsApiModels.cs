@@ -12,7 +12,9 @@ public sealed record CheckRequest(string Policy, string? Subject, string? Tier, 
 public sealed record RuleUsage(string Name, string Algorithm, long Limit, string Window, long? Burst, long Remaining, long ResetSeconds, bool WouldReject);
 
 /// <summary>Answer of <c>POST /v1/limits/check</c> (200 when allowed, 429 when not).</summary>
-public sealed record CheckResponse(bool Allowed, string Policy, string Source, string Basis, long? RetryAfterSeconds, IReadOnlyList<RuleUsage> Rules);
+/// <param name="DryRunWouldRefuse">For a dry-run policy (always allowed): whether the policy would have refused.</param>
+public sealed record CheckResponse(
+    bool Allowed, string Policy, string Source, string Basis, long? RetryAfterSeconds, IReadOnlyList<RuleUsage> Rules, bool? DryRunWouldRefuse = null);
 
 /// <summary>One policy's state for a subject, in <c>GET /admin/subjects/{id}/usage</c>.</summary>
 public sealed record PolicyUsage(string Policy, string Source, bool OverrideActive, DateTimeOffset? OverrideExpiresAt, string? WouldRejectRule, IReadOnlyList<RuleUsage> Rules);

@@ -20,7 +20,10 @@ internal sealed partial class OverrideRegistry : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<OverrideRegistry> _logger;
     private readonly ITimer _resync;
-    private readonly SemaphoreSlim _reloading = new(1, 1);
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _nextRun = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _running;
+    private bool _rerun;
     private FrozenDictionary<string, RuntimeOverride> _overrides = FrozenDictionary<string, RuntimeOverride>.Empty;
     private volatile bool _subscribed;
 
@@ -56,14 +59,59 @@ internal sealed partial class OverrideRegistry : IDisposable
     public RuleSet? FindRules(string? subject, string policy) =>
         Find(subject) is { } found && found.Policies.TryGetValue(policy, out var rules) ? rules : null;
 
-    /// <summary>Reads every override from the shared store and swaps the snapshot.</summary>
-    public async Task ReloadAsync()
+    /// <summary>
+    /// Reads every override from the shared store and swaps the snapshot. The returned task completes when a read that
+    /// started after this call has finished: a change written just before the call is in force when it completes. A
+    /// call during a read does not start a second one at once; it makes the running one go round once more.
+    /// </summary>
+    public Task ReloadAsync()
     {
-        if (!await _reloading.WaitAsync(0).ConfigureAwait(false))
+        Task waiter;
+        lock (_gate)
         {
-            return;
+            waiter = _nextRun.Task;
+            if (_running)
+            {
+                _rerun = true;
+                return waiter;
+            }
+
+            _running = true;
         }
 
+        _ = RunReloadsAsync();
+        return waiter;
+    }
+
+    public void Dispose() => _resync.Dispose();
+
+    private async Task RunReloadsAsync()
+    {
+        while (true)
+        {
+            TaskCompletionSource finished;
+            lock (_gate)
+            {
+                finished = _nextRun;
+                _nextRun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _rerun = false;
+            }
+
+            await ReloadOnceAsync().ConfigureAwait(false);
+            finished.SetResult();
+            lock (_gate)
+            {
+                if (!_rerun)
+                {
+                    _running = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ReloadOnceAsync()
+    {
         try
         {
             if (!_subscribed)
@@ -102,16 +150,6 @@ internal sealed partial class OverrideRegistry : IDisposable
             // The store is down: the last snapshot keeps serving.
             Log.ReloadFailed(_logger, e.Message);
         }
-        finally
-        {
-            _reloading.Release();
-        }
-    }
-
-    public void Dispose()
-    {
-        _resync.Dispose();
-        _reloading.Dispose();
     }
 
     private async Task SubscribeAsync()
