@@ -24,11 +24,13 @@ try
     builder.Services.AddGatewayProxy(builder.Configuration);
     builder.Services.AddGatewayHealth();
     builder.Services.AddGatewayLimitsApi(rateLimiting);
+    builder.Services.AddGatewayMetrics();
 
     var app = builder.Build();
     app.UseGatewayRequestLogging();
     app.UseGatewayIdentity();
     app.MapGatewayHealth();
+    app.MapGatewayMetrics();
     app.MapOpenApi();
     app.MapLimitsApi();
     app.MapGatewayProxy();

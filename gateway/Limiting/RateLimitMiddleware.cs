@@ -2,6 +2,7 @@ using Gateway.Identity;
 using Gateway.Limiting.Overrides;
 using Gateway.Limiting.Policies;
 using Gateway.Limiting.Storage;
+using Gateway.Observability;
 using Gateway.Proxy;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -94,6 +95,7 @@ internal sealed partial class RateLimitMiddleware
             return;
         }
 
+        GatewayMetrics.Decisions.Add(1, new("policy", policy.Name), new("source", rules.Source), new("outcome", Outcome(decision, policy.DryRun)));
         if (decision.Basis == DecisionBasis.FailOpen)
         {
             // No decision was made: nothing true to say in RateLimit fields.
@@ -158,6 +160,14 @@ internal sealed partial class RateLimitMiddleware
         RateLimitHeaders.Write(context.Response.Headers, decision, settings.Headers.Legacy);
         await RateLimitProblem.WriteRejectionAsync(context, decision, retryAfter);
     }
+
+    private static string Outcome(in RateLimitDecision decision, bool dryRun) => decision.Basis switch
+    {
+        DecisionBasis.FailOpen => "fail_open",
+        DecisionBasis.Unavailable => "unavailable",
+        DecisionBasis.LocalFallback => decision.Allowed ? "fallback_allowed" : "fallback_limited",
+        _ => decision.Allowed ? "allowed" : dryRun ? "dry_run_limited" : "limited",
+    };
 
     /// <summary>The backend never answered: the request's permits go back (the policy asked for it).</summary>
     private async Task RefundAsync(RateLimitRequest request, DecisionBasis basis, ForwarderError error, string policy)

@@ -4,6 +4,7 @@ using Gateway.Limiting.Policies;
 using Gateway.Limiting.Resilience;
 using Gateway.Limiting.Storage;
 using Gateway.Limiting.Storage.Redis;
+using Gateway.Observability;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.Limiting;
@@ -67,7 +68,9 @@ public static class RateLimitingServiceCollectionExtensions
         services.AddSingleton<IRateLimitStore>(sp =>
         {
             // Heartbeats start with the store.
-            _ = sp.GetRequiredService<InstanceRegistry>();
+            var instances = sp.GetRequiredService<InstanceRegistry>();
+            var breaker = sp.GetRequiredService<RedisConnection>().Breaker;
+            GatewayMetrics.ObserveStore(() => breaker.IsOpen ? 1 : 0, () => instances.LiveInstances, () => instances.ClockOffset.TotalMilliseconds);
             return sp.GetRequiredService<ResilientRateLimitStore>();
         });
         services.AddSingleton<ILimitsControlStore>(sp => new RedisLimitsControlStore(

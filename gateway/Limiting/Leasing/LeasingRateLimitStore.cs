@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Gateway.Limiting.Policies;
 using Gateway.Limiting.Storage;
+using Gateway.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Limiting.Leasing;
@@ -178,6 +179,7 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
             }
 
             decision = lease.Admitted(left, now, _time);
+            GatewayMetrics.LeaseDecisions.Add(1);
             return true;
         }
 
@@ -185,6 +187,7 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
         if (denial is not null && ReferenceEquals(denial.Rules, request.Rules) && now < denial.Until && request.Cost >= denial.Cost)
         {
             decision = denial.Refused(now, _time);
+            GatewayMetrics.LeaseDecisions.Add(1);
             return true;
         }
 

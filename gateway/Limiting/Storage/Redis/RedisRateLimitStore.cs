@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Gateway.Limiting.Leasing;
 using Gateway.Limiting.Policies;
 using Gateway.Limiting.Resilience;
+using Gateway.Observability;
 using StackExchange.Redis;
 
 namespace Gateway.Limiting.Storage.Redis;
@@ -170,6 +172,9 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
             throw new StoreUnavailableException("Redis is not connected yet.");
         }
 
+        var started = Stopwatch.GetTimestamp();
+        var scriptTag = new KeyValuePair<string, object?>("script", script.Name);
+        GatewayMetrics.StoreCalls.Add(1, scriptTag);
         try
         {
             // Never from a replica: a decision must see every permit already taken. The deadline runs on real time:
@@ -177,10 +182,12 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
             var reply = await script.EvaluateAsync(database, keys, values, CommandFlags.DemandMaster)
                 .WaitAsync(_connection.Deadline, TimeProvider.System).ConfigureAwait(false);
             breaker.RecordSuccess();
+            GatewayMetrics.StoreLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, scriptTag);
             return reply;
         }
         catch (Exception e) when (e is TimeoutException or RedisException or ObjectDisposedException)
         {
+            GatewayMetrics.StoreErrors.Add(1, scriptTag);
             breaker.RecordFailure(e);
             throw new StoreUnavailableException($"Redis did not answer within {_connection.Deadline.TotalMilliseconds} ms: {e.Message}", e);
         }

@@ -10,11 +10,14 @@ namespace Gateway.Limiting.Storage.Redis;
 /// </summary>
 internal sealed class RedisScript
 {
-    private RedisScript(string body)
+    private RedisScript(string name, string body)
     {
+        Name = name;
         Body = body;
         Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(body));
     }
+
+    public string Name { get; }
 
     public string Body { get; }
 
@@ -26,7 +29,7 @@ internal sealed class RedisScript
         using var stream = typeof(RedisScript).Assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"Embedded script {resource} is missing.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return new RedisScript(reader.ReadToEnd());
+        return new RedisScript(name, reader.ReadToEnd());
     }
 
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] values, CommandFlags flags)

@@ -1,0 +1,43 @@
+using System.Diagnostics.Metrics;
+
+namespace Gateway.Observability;
+
+/// <summary>
+/// The limiter's instruments, on one <see cref="Meter"/> (<see cref="MeterName"/>) exported at <c>/metrics</c>.
+/// Label sets are bounded by configuration: policy names and rule sources (<c>tier:free</c>, <c>override</c>), never
+/// a subject. Adding to a counter without tags allocates nothing, so the lease hot path can count too.
+/// </summary>
+public static class GatewayMetrics
+{
+    public const string MeterName = "Gateway.RateLimiting";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    /// <summary>Decisions by policy, rule source and outcome (allowed, limited, dry_run_limited, fallback_allowed, ...).</summary>
+    public static readonly Counter<long> Decisions = Meter.CreateCounter<long>(
+        "gateway.ratelimit.decisions", unit: "{decision}", description: "Rate limit decisions by policy, rule source and outcome.");
+
+    /// <summary>Decisions answered from a local lease or cached refusal, without the store.</summary>
+    public static readonly Counter<long> LeaseDecisions = Meter.CreateCounter<long>(
+        "gateway.ratelimit.lease.decisions", unit: "{decision}", description: "Decisions served from a local lease or cached refusal, with no store call.");
+
+    /// <summary>Calls to the shared store, by script.</summary>
+    public static readonly Counter<long> StoreCalls = Meter.CreateCounter<long>(
+        "gateway.ratelimit.store.calls", unit: "{call}", description: "Script calls to Redis, by script.");
+
+    /// <summary>Store calls that failed or missed the deadline.</summary>
+    public static readonly Counter<long> StoreErrors = Meter.CreateCounter<long>(
+        "gateway.ratelimit.store.errors", unit: "{call}", description: "Redis calls that failed or missed the deadline.");
+
+    /// <summary>Latency of store calls.</summary>
+    public static readonly Histogram<double> StoreLatency = Meter.CreateHistogram<double>(
+        "gateway.ratelimit.store.duration", unit: "ms", description: "Duration of Redis script calls.");
+
+    /// <summary>Registers the gauges that read live state (circuit, live instances, clock offset).</summary>
+    public static void ObserveStore(Func<int> circuitOpen, Func<int> liveInstances, Func<double> clockOffsetMilliseconds)
+    {
+        Meter.CreateObservableGauge("gateway.ratelimit.store.circuit_open", circuitOpen, description: "1 while the store circuit is open (policies in their failure mode), else 0.");
+        Meter.CreateObservableGauge("gateway.ratelimit.instances", liveInstances, unit: "{instance}", description: "Live gateway instances counted from heartbeats.");
+        Meter.CreateObservableGauge("gateway.ratelimit.store.clock_offset", clockOffsetMilliseconds, unit: "ms", description: "Redis's clock minus this gateway's, at the last heartbeat.");
+    }
+}
