@@ -12,6 +12,11 @@ if (DevTokenCommand.IsInvoked(args))
     return DevTokenCommand.Run(args);
 }
 
+if (HealthProbeCommand.IsInvoked(args))
+{
+    return await HealthProbeCommand.RunAsync(args);
+}
+
 try
 {
     var builder = WebApplication.CreateBuilder(args);
