@@ -37,6 +37,7 @@ pids+=($!)
 export ASPNETCORE_ENVIRONMENT=Development
 free_token="$(dotnet "$gateway_dll" token --sub alice --tier free)"
 pro_token="$(dotnet "$gateway_dll" token --sub bob --tier pro)"
+admin_token="$(dotnet "$gateway_dll" token --sub ops --tier pro --role admin)"
 
 dotnet "$gateway_dll" --urls "$gateway_url" \
   --Serilog:MinimumLevel:Override:Serilog.AspNetCore.RequestLoggingMiddleware=Warning \
@@ -80,6 +81,11 @@ for i in \$(seq 1 15); do curl -s -o /dev/null -w "%{http_code} " -H "Authorizat
 curl -i ${gateway_url}/api/orders/1                          # anonymous: limited by client address
 curl -i -H "Authorization: Bearer \$FREE" ${gateway_url}/api/search/q   # cost 2 per request
 curl -i -H "Authorization: Bearer garbage" ${gateway_url}/api/orders/1  # 401
+curl -s ${gateway_url}/metrics | grep gateway_ratelimit_decisions      # decision counters (Prometheus)
+curl -s ${gateway_url}/readyz                                           # store state
+curl -s -X POST ${gateway_url}/v1/limits/check -H "Authorization: Bearer \$FREE" -H 'Content-Type: application/json' -d '{"policy":"orders","consume":false}'
+export ADMIN='${admin_token}'
+curl -s "${gateway_url}/admin/subjects/alice/usage?policy=orders" -H "Authorization: Bearer \$ADMIN"
 
 Gateway on ${gateway_url}, upstream on http://127.0.0.1:${upstream_port}. Edit appsettings/appsettings.json to
 change limits live. Ctrl+C stops both.
