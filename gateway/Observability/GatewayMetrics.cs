@@ -33,11 +33,26 @@ public static class GatewayMetrics
     public static readonly Histogram<double> StoreLatency = Meter.CreateHistogram<double>(
         "gateway.ratelimit.store.duration", unit: "ms", description: "Duration of Redis script calls.");
 
-    /// <summary>Registers the gauges that read live state (circuit, live instances, clock offset).</summary>
+    private static Func<int> _circuitOpen = static () => 0;
+    private static Func<int> _liveInstances = static () => 1;
+    private static Func<double> _clockOffset = static () => 0;
+
+    static GatewayMetrics()
+    {
+        // Created once per process; the store that starts last is the one they read (one per process in production).
+        Meter.CreateObservableGauge("gateway.ratelimit.store.circuit_open", static () => Volatile.Read(ref _circuitOpen)(),
+            description: "1 while the store circuit is open (policies in their failure mode), else 0.");
+        Meter.CreateObservableGauge("gateway.ratelimit.instances", static () => Volatile.Read(ref _liveInstances)(),
+            unit: "{instance}", description: "Live gateway instances counted from heartbeats.");
+        Meter.CreateObservableGauge("gateway.ratelimit.store.clock_offset", static () => Volatile.Read(ref _clockOffset)(),
+            unit: "ms", description: "Redis's clock minus this gateway's, at the last heartbeat.");
+    }
+
+    /// <summary>Points the gauges at the Redis store's live state (circuit, live instances, clock offset).</summary>
     public static void ObserveStore(Func<int> circuitOpen, Func<int> liveInstances, Func<double> clockOffsetMilliseconds)
     {
-        Meter.CreateObservableGauge("gateway.ratelimit.store.circuit_open", circuitOpen, description: "1 while the store circuit is open (policies in their failure mode), else 0.");
-        Meter.CreateObservableGauge("gateway.ratelimit.instances", liveInstances, unit: "{instance}", description: "Live gateway instances counted from heartbeats.");
-        Meter.CreateObservableGauge("gateway.ratelimit.store.clock_offset", clockOffsetMilliseconds, unit: "ms", description: "Redis's clock minus this gateway's, at the last heartbeat.");
+        Volatile.Write(ref _circuitOpen, circuitOpen);
+        Volatile.Write(ref _liveInstances, liveInstances);
+        Volatile.Write(ref _clockOffset, clockOffsetMilliseconds);
     }
 }

@@ -65,9 +65,14 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
         var partition = GetOrAddPartition(request.PartitionKey);
         var now = _time.GetTimestamp();
         partition.Touch(now, _touchGranularity);
-        return TryDecideLocally(partition, request, now, out var decision)
-            ? ValueTask.FromResult(decision)
-            : AcquireSlowAsync(partition, request, cancellationToken);
+        if (TryDecideLocally(partition, request, now, out var decision))
+        {
+            // A hit: decided without waiting on the store (decisions made after a refill are not counted here).
+            GatewayMetrics.LeaseDecisions.Add(1);
+            return ValueTask.FromResult(decision);
+        }
+
+        return AcquireSlowAsync(partition, request, cancellationToken);
     }
 
     public ValueTask RefundAsync(RateLimitRequest request, DecisionBasis basis, CancellationToken cancellationToken)
@@ -158,9 +163,10 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
     /// </summary>
     public bool TryDecideLocally(in RateLimitRequest request, out RateLimitDecision decision)
     {
-        if (_partitions.TryGetValue(request.PartitionKey, out var partition))
+        if (_partitions.TryGetValue(request.PartitionKey, out var partition) && TryDecideLocally(partition, request, _time.GetTimestamp(), out decision))
         {
-            return TryDecideLocally(partition, request, _time.GetTimestamp(), out decision);
+            GatewayMetrics.LeaseDecisions.Add(1);
+            return true;
         }
 
         decision = default;
@@ -179,7 +185,6 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
             }
 
             decision = lease.Admitted(left, now, _time);
-            GatewayMetrics.LeaseDecisions.Add(1);
             return true;
         }
 
@@ -187,7 +192,6 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
         if (denial is not null && ReferenceEquals(denial.Rules, request.Rules) && now < denial.Until && request.Cost >= denial.Cost)
         {
             decision = denial.Refused(now, _time);
-            GatewayMetrics.LeaseDecisions.Add(1);
             return true;
         }
 
