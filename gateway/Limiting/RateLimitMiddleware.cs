@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gateway.Identity;
 using Gateway.Limiting.Overrides;
 using Gateway.Limiting.Policies;
@@ -78,6 +79,7 @@ internal sealed partial class RateLimitMiddleware
         var partitionKey = policy.Scope == PolicyScope.Global ? policy.Name : $"{policy.Name}|{caller.SubjectKey}";
 
         var request = new RateLimitRequest(partitionKey, rules, binding.Cost, Exact: !policy.Leases, FailureMode: policy.FailureMode);
+        var admittedAt = Stopwatch.GetTimestamp();
         RateLimitDecision decision;
         try
         {
@@ -134,8 +136,11 @@ internal sealed partial class RateLimitMiddleware
                 },
                 (context, decision, settings.Headers.Legacy));
             await _next(context);
-            if (policy.RefundBackendFailures && context.Features.Get<IForwarderErrorFeature>() is { } failure)
+            if (policy.RefundBackendFailures && context.Features.Get<IForwarderErrorFeature>() is { } failure
+                && Stopwatch.GetElapsedTime(admittedAt).Ticks / TimeSpan.TicksPerMicrosecond < FirstWindowEnd(decision))
             {
+                // Only while every window the request was counted in is still open: a permit given back into a later
+                // window would be a permit that window never had.
                 await RefundAsync(request, decision.Basis, failure.Error, policy.Name);
             }
 
@@ -159,6 +164,21 @@ internal sealed partial class RateLimitMiddleware
 
         RateLimitHeaders.Write(context.Response.Headers, decision, settings.Headers.Legacy);
         await RateLimitProblem.WriteRejectionAsync(context, decision, retryAfter);
+    }
+
+    /// <summary>Microseconds from the decision to the end of the first window among its rules (buckets have none).</summary>
+    private static long FirstWindowEnd(in RateLimitDecision decision)
+    {
+        var first = long.MaxValue;
+        for (var i = 0; i < decision.Rules.Rules.Length; i++)
+        {
+            if (decision.Rules.Rules[i].Algorithm != RateLimitAlgorithm.TokenBucket)
+            {
+                first = Math.Min(first, decision.Result(i).ResetAfter);
+            }
+        }
+
+        return first;
     }
 
     private static string Outcome(in RateLimitDecision decision, bool dryRun) => decision.Basis switch

@@ -4,6 +4,7 @@ using Gateway.Identity;
 using Gateway.Limiting;
 using Gateway.Limiting.Overrides;
 using Gateway.Limiting.Policies;
+using Gateway.Limiting.Resilience;
 using Gateway.Limiting.Storage;
 
 namespace Gateway.LimitsApi;
@@ -23,10 +24,11 @@ public static class LimitsApiEndpoints
         endpoints.ServiceProvider.GetRequiredService<OverrideRegistry>();
 
         endpoints.MapPost("/v1/limits/check", CheckAsync)
+            .AddEndpointFilter(StoreFailuresAre503)
             .WithName("CheckLimit").WithSummary("Check (and by default consume) a policy's limits for a subject.")
             .Accepts<CheckRequest>("application/json").Produces<CheckResponse>(200).Produces<CheckResponse>(429).ProducesValidationProblem();
 
-        var admin = endpoints.MapGroup("/admin").RequireAuthorization(AdminPolicy);
+        var admin = endpoints.MapGroup("/admin").RequireAuthorization(AdminPolicy).AddEndpointFilter(StoreFailuresAre503);
         admin.MapGet("/subjects/{id}/usage", UsageAsync)
             .WithName("SubjectUsage").WithSummary("Every rule that applies to a subject, what is left, and which would reject next.")
             .Produces<SubjectUsage>();
@@ -38,6 +40,20 @@ public static class LimitsApiEndpoints
             .Accepts<JsonElement>("application/json").ProducesValidationProblem();
         admin.MapDelete("/overrides/{id}", DeleteOverrideAsync).WithName("DeleteOverride").WithSummary("Remove a subject's runtime override.");
         return endpoints;
+    }
+
+    /// <summary>A shared store that cannot answer is a 503 with a retry hint, never a 500.</summary>
+    private static async ValueTask<object?> StoreFailuresAre503(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception e) when (e is StoreUnavailableException or StackExchange.Redis.RedisException or TimeoutException)
+        {
+            context.HttpContext.Response.Headers.RetryAfter = "1";
+            return Results.Problem(statusCode: 503, title: "Service Unavailable", detail: "The shared store did not answer; retry shortly. Nothing was changed, or only some policies were (a reset is safe to repeat).");
+        }
     }
 
     private static async Task<IResult> CheckAsync(HttpContext context, RateLimitingSettingsProvider provider, OverrideRegistry overrides, IRateLimitStore store)

@@ -12,6 +12,7 @@ internal sealed class LeasedPartition
     private Task? _refill;
     private long _lastUsed;
     private volatile bool _removed;
+    private int _generation;
 
     public LeasedPartition(string key, long now)
     {
@@ -34,6 +35,11 @@ internal sealed class LeasedPartition
 
     /// <summary>Set, under the lock, once the partition left the table; a request that sees it looks up again.</summary>
     public bool Removed => _removed;
+
+    /// <summary>Bumped by a reset: a refill that started under an older generation brings permits of counters that are gone.</summary>
+    public int Generation => Volatile.Read(ref _generation);
+
+    public void NextGeneration() => Interlocked.Increment(ref _generation);
 
     public bool RefillInFlight => Volatile.Read(ref _refill) is { IsCompleted: false };
 

@@ -95,6 +95,8 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
     {
         if (_partitions.TryGetValue(partitionKey, out var partition))
         {
+            // First the generation: a refill in flight then discards what it brings back (see RefillAsync).
+            partition.NextGeneration();
             partition.DetachAny()?.Close();
             partition.Denial = null;
         }
@@ -242,6 +244,7 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
     private async Task RefillAsync(LeasedPartition partition, RuleSet rules, long need)
     {
         var askedAt = _time.GetTimestamp();
+        var generation = partition.Generation;
         var previous = partition.Current;
         var sameRules = previous is not null && ReferenceEquals(previous.Rules, rules);
         var holding = sameRules && previous!.Available > 0 && askedAt < previous.ExpiresAt;
@@ -250,6 +253,13 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
         // One refill serves many requests: none of their cancellations may abandon it halfway.
         var grant = await _source.GrantAsync(
             new LeaseRequest(partition.Key, rules, need, want, _holdMicros, holding), CancellationToken.None).ConfigureAwait(false);
+        if (partition.Generation != generation)
+        {
+            // The key was reset while the store answered: the grant (or refusal) is about counters that no longer
+            // exist. Its permits are dropped, not handed out and not given back into the fresh counters.
+            return;
+        }
+
         if (grant.Granted == 0)
         {
             partition.Denial = LeaseDenial.Create(rules, need, grant, askedAt, _time);
@@ -264,9 +274,10 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
             CarryOver(partition, replaced, lease);
         }
 
-        if (partition.Removed && partition.TryDetach(lease))
+        if ((partition.Removed || _stopping) && partition.TryDetach(lease))
         {
-            // Evicted while the store was answering: nothing will serve from this lease, so it goes straight back.
+            // Evicted, or the gateway began stopping, while the store was answering: nothing will serve from this
+            // lease, so it goes straight back.
             Track(ReleaseAsync(partition.Key, lease, lastLease: true, CancellationToken.None));
         }
     }

@@ -30,7 +30,7 @@ internal sealed class RedisLimitsControlStore : ILimitsControlStore
     {
         var database = _connection.Database;
         await database.HashSetAsync(_overrides, subject, document, flags: CommandFlags.DemandMaster).WaitAsync(_connection.Deadline * 10, cancellationToken).ConfigureAwait(false);
-        await database.KeyExpireAsync(_overrides, OverridesTimeToLive, CommandFlags.DemandMaster).ConfigureAwait(false);
+        await database.KeyExpireAsync(_overrides, OverridesTimeToLive, CommandFlags.DemandMaster).WaitAsync(_connection.Deadline * 10, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> DeleteOverrideAsync(string subject, CancellationToken cancellationToken) =>
