@@ -388,6 +388,12 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
         {
             if (partition.Current is { } lease && now >= lease.ExpiresAt && partition.TryDetach(lease))
             {
+                // Permits going back make a refusal cached here stale: the next request asks the store.
+                if (lease.Available > 0)
+                {
+                    partition.Denial = null;
+                }
+
                 Track(ReleaseAsync(key, lease, lastLease: true, CancellationToken.None));
             }
 

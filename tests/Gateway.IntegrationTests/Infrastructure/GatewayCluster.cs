@@ -65,7 +65,11 @@ public sealed class GatewayCluster : IAsyncDisposable
     /// the instance its slot picks in <paramref name="weights"/> (e.g. 90, 5, 5), so demand splits exactly in that
     /// ratio however fast each instance answers. Returns the statuses per instance.
     /// </summary>
-    public async Task<IReadOnlyList<HttpStatusCode>[]> HammerSplitAsync(string path, string token, int clients, int total, params int[] weights)
+    public Task<IReadOnlyList<HttpStatusCode>[]> HammerSplitAsync(string path, string token, int clients, int total, params int[] weights) =>
+        HammerSplitAsync(path, token, clients, total, TimeSpan.Zero, weights);
+
+    /// <summary>As above, each client pausing <paramref name="pace"/> between its requests, so demand spreads over time.</summary>
+    public async Task<IReadOnlyList<HttpStatusCode>[]> HammerSplitAsync(string path, string token, int clients, int total, TimeSpan pace, params int[] weights)
     {
         var slots = weights.SelectMany((weight, instance) => Enumerable.Repeat(instance, weight)).ToArray();
         var statuses = Instances.Select(_ => new ConcurrentBag<HttpStatusCode>()).ToArray();
@@ -80,6 +84,10 @@ public sealed class GatewayCluster : IAsyncDisposable
                 var instance = slots[n % slots.Length];
                 using var response = await Instances[instance].Client.GetAsync(path, token);
                 statuses[instance].Add(response.StatusCode);
+                if (pace > TimeSpan.Zero)
+                {
+                    await Task.Delay(pace);
+                }
             }
         }).ToList();
         start.Release(clients);
