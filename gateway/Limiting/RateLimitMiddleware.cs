@@ -74,9 +74,8 @@ internal sealed partial class RateLimitMiddleware
             return;
         }
 
-        // A runtime override (admin API) beats a configured one, which beats the tier's rules.
-        var rules = _overrides.FindRules(caller.Subject, policy.Name) ?? settings.ResolveRules(policy, caller.Subject, caller.Tier);
-        var partitionKey = policy.Scope == PolicyScope.Global ? policy.Name : $"{policy.Name}|{caller.SubjectKey}";
+        var rules = _overrides.Resolve(settings, policy, caller.Subject, caller.Tier);
+        var partitionKey = policy.PartitionKey(caller.SubjectKey);
 
         var request = new RateLimitRequest(partitionKey, rules, binding.Cost, Exact: !policy.Leases, FailureMode: policy.FailureMode);
         var admittedAt = Stopwatch.GetTimestamp();

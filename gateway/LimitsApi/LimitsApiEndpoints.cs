@@ -128,8 +128,8 @@ public static class LimitsApiEndpoints
             return Results.Challenge();
         }
 
-        var (rules, source) = Resolve(settings, overrides, policy!, subject, tier);
-        var request = new RateLimitRequest(PartitionKey(policy!, subjectKey), rules, cost, body.Consume ?? true, Exact: !policy!.Leases, FailureMode: policy.FailureMode);
+        var rules = overrides.Resolve(settings, policy!, subject, tier);
+        var request = new RateLimitRequest(policy!.PartitionKey(subjectKey), rules, cost, body.Consume ?? true, Exact: !policy!.Leases, FailureMode: policy.FailureMode);
         var decision = await store.AcquireAsync(request, context.RequestAborted);
         if (decision.Basis == DecisionBasis.Unavailable)
         {
@@ -141,7 +141,7 @@ public static class LimitsApiEndpoints
         {
             // As on the proxy: a dry-run policy never refuses and sends no RateLimit fields; it only says what it would do.
             return Results.Json(
-                new CheckResponse(true, policy.Name, source, decision.Basis.ToString(), null, Usage(decision), DryRunWouldRefuse: !decision.Allowed),
+                new CheckResponse(true, policy.Name, rules.Source, decision.Basis.ToString(), null, Usage(decision), DryRunWouldRefuse: !decision.Allowed),
                 JsonOptions);
         }
 
@@ -153,7 +153,7 @@ public static class LimitsApiEndpoints
         var answer = new CheckResponse(
             decision.Allowed,
             policy.Name,
-            source,
+            rules.Source,
             decision.Basis.ToString(),
             decision.Allowed ? null : RateLimitHeaders.RetryAfterSeconds(decision),
             Usage(decision));
@@ -174,12 +174,12 @@ public static class LimitsApiEndpoints
         var result = new List<PolicyUsage>();
         foreach (var p in settings.Policies.Values.Where(p => policy is null || p.Name.Equals(policy, StringComparison.OrdinalIgnoreCase)).OrderBy(static p => p.Name, StringComparer.Ordinal))
         {
-            var (rules, source) = Resolve(settings, overrides, p, id, effectiveTier);
-            var peek = await store.AcquireAsync(new RateLimitRequest(PartitionKey(p, SubjectKey.ForSubject(id)), rules, 1, Consume: false, FailureMode: p.FailureMode), cancellationToken);
+            var rules = overrides.Resolve(settings, p, id, effectiveTier);
+            var peek = await store.AcquireAsync(new RateLimitRequest(p.PartitionKey(SubjectKey.ForSubject(id)), rules, 1, Consume: false, FailureMode: p.FailureMode), cancellationToken);
             var usage = Usage(peek);
             result.Add(new PolicyUsage(
                 p.Name,
-                source,
+                rules.Source,
                 runtime?.Policies.ContainsKey(p.Name) == true,
                 runtime?.Policies.ContainsKey(p.Name) == true ? runtime.ExpiresAt : null,
                 peek.Allowed ? null : peek.DecidingRule.Name,
@@ -206,7 +206,7 @@ public static class LimitsApiEndpoints
             var rules = p.Tiers.Values.SelectMany(static r => r.Rules)
                 .Concat(settings.Overrides.TryGetValue(id, out var configured) && configured.TryGetValue(p.Name, out var c) ? c.Rules : [])
                 .Concat(overrides.FindRules(id, p.Name)?.Rules ?? []);
-            var partitionKey = PartitionKey(p, SubjectKey.ForSubject(id));
+            var partitionKey = p.PartitionKey(SubjectKey.ForSubject(id));
             await control.ResetCountersAsync(partitionKey, rules, cancellationToken);
             await control.PublishAsync(ControlMessage.ResetPrefix + partitionKey, cancellationToken);
             reset.Add(p.Name);
@@ -252,13 +252,6 @@ public static class LimitsApiEndpoints
         await overrides.ReloadAsync();
         return Results.NoContent();
     }
-
-    /// <summary>A runtime override beats a configured one, which beats the tier's rules.</summary>
-    private static (RuleSet Rules, string Source) Resolve(RateLimitingSettings settings, OverrideRegistry overrides, RateLimitPolicy policy, string? subject, string tier) =>
-        overrides.FindRules(subject, policy.Name) is { } runtime ? (runtime, runtime.Source) : settings.ResolveRules(policy, subject, tier) is var rules ? (rules, rules.Source) : default;
-
-    private static string PartitionKey(RateLimitPolicy policy, string subjectKey) =>
-        policy.Scope == PolicyScope.Global ? policy.Name : $"{policy.Name}|{subjectKey}";
 
     private static List<RuleUsage> Usage(RateLimitDecision decision)
     {

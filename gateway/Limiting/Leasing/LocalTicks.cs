@@ -11,6 +11,4 @@ internal static class LocalTicks
 
     public static long MicrosecondsUntil(long deadline, long now, TimeProvider time) =>
         deadline <= now ? 0 : (long)Math.Ceiling((deadline - now) * (1e6 / time.TimestampFrequency));
-
-    public static long ToMicroseconds(long ticks, TimeProvider time) => (long)(ticks * (1e6 / time.TimestampFrequency));
 }

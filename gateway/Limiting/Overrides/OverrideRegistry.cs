@@ -40,11 +40,6 @@ internal sealed partial class OverrideRegistry : IDisposable
     /// <summary>Called with a partition key when any instance resets it.</summary>
     public event Action<string>? PartitionReset;
 
-    public int Count => Volatile.Read(ref _overrides).Count;
-
-    /// <summary>Subscribes to the shared channel (at start-up); a store that is down is retried by the resync.</summary>
-    public Task StartAsync() => ReloadAsync();
-
     /// <summary>The runtime override of <paramref name="subject"/> for <paramref name="policy"/>, if one is active now.</summary>
     public RuntimeOverride? Find(string? subject)
     {
@@ -55,6 +50,10 @@ internal sealed partial class OverrideRegistry : IDisposable
 
         return found;
     }
+
+    /// <summary>The rules for a caller: a runtime override beats a configured one, which beats the tier's rules.</summary>
+    public RuleSet Resolve(RateLimitingSettings settings, RateLimitPolicy policy, string? subject, string tier) =>
+        FindRules(subject, policy.Name) ?? settings.ResolveRules(policy, subject, tier);
 
     public RuleSet? FindRules(string? subject, string policy) =>
         Find(subject) is { } found && found.Policies.TryGetValue(policy, out var rules) ? rules : null;

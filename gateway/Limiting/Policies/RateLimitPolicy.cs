@@ -64,5 +64,8 @@ public sealed class RateLimitPolicy
     /// </summary>
     public RuleSet DefaultTierRules { get; }
 
+    /// <summary>Whose counters a caller spends: <c>{policy}|{subject key}</c>, or <c>{policy}</c> for a global policy.</summary>
+    public string PartitionKey(string subjectKey) => Scope == PolicyScope.Global ? Name : $"{Name}|{subjectKey}";
+
     public RuleSet RulesForTier(string tier) => Tiers.TryGetValue(tier, out var rules) ? rules : DefaultTierRules;
 }

@@ -14,15 +14,29 @@ internal sealed class OutageLedger
 
     private readonly ConcurrentDictionary<(string PartitionKey, RuleSet Rules), Entry> _entries = new();
 
-    public int Count => _entries.Count;
+    // Counted here: ConcurrentDictionary.Count takes every bucket lock, too much for each new key during an outage.
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
 
     public void Record(string partitionKey, RuleSet rules, long cost, long now)
     {
-        if (_entries.TryGetValue((partitionKey, rules), out var entry) || _entries.Count < MaxKeys)
+        if (!_entries.TryGetValue((partitionKey, rules), out var entry))
         {
-            entry ??= _entries.GetOrAdd((partitionKey, rules), static (_, t) => new Entry(t), now);
-            Interlocked.Add(ref entry.Permits, cost);
+            if (Volatile.Read(ref _count) >= MaxKeys)
+            {
+                return;
+            }
+
+            var created = new Entry(now);
+            entry = _entries.GetOrAdd((partitionKey, rules), created);
+            if (ReferenceEquals(entry, created))
+            {
+                Interlocked.Increment(ref _count);
+            }
         }
+
+        Interlocked.Add(ref entry.Permits, cost);
     }
 
     /// <summary>
@@ -57,6 +71,7 @@ internal sealed class OutageLedger
         {
             if (_entries.TryRemove(key, out var entry))
             {
+                Interlocked.Decrement(ref _count);
                 drained.Add((key.PartitionKey, key.Rules, Interlocked.Read(ref entry.Permits), entry.Since));
             }
         }

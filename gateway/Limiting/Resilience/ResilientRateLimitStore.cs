@@ -120,17 +120,11 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
                 return RateLimitDecision.Unavailable(request.Rules);
         }
 
-        if (!request.Consume)
-        {
-            // A peek sees this instance's fallback counters at their fallback limits.
-            var peek = _fallback.AcquireAsync(request with { Rules = FallbackRuleSets.For(request.Rules, _instances.LiveInstances) }, default).Result;
-            return new RateLimitDecision(peek.Rules, peek.Results, DecisionBasis.LocalFallback);
-        }
-
+        // This instance's own counters at the fallback limits (a peek sees them too). The in-memory store never goes
+        // asynchronous.
         var rules = FallbackRuleSets.For(request.Rules, _instances.LiveInstances);
-        // The in-memory store never goes asynchronous.
         var decision = _fallback.AcquireAsync(request with { Rules = rules }, default).Result;
-        if (decision.Allowed)
+        if (decision.Allowed && request.Consume)
         {
             _ledger.Record(request.PartitionKey, request.Rules, request.Cost, _time.GetTimestamp());
         }

@@ -23,13 +23,16 @@ internal sealed class RedisScript
 
     public byte[] Sha1 { get; }
 
-    public static RedisScript Load(string name)
+    /// <summary>The named script, after <c>shared.lua</c> (the clock, window and TTL helpers every script uses).</summary>
+    public static RedisScript Load(string name) => new(name, ReadResource("shared") + ReadResource(name));
+
+    private static string ReadResource(string name)
     {
         var resource = $"Gateway.Redis.{name}.lua";
         using var stream = typeof(RedisScript).Assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"Embedded script {resource} is missing.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return new RedisScript(name, reader.ReadToEnd());
+        return reader.ReadToEnd();
     }
 
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] values, CommandFlags flags)

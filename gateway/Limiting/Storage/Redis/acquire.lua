@@ -28,30 +28,16 @@
 -- State      w: window start (bucket: last refill), c: count, p: previous window's count, t: tokens.
 -- Every key written gets a TTL: the moment its state would read as fresh anyway.
 
-local EPS = 1e-9
 local STEPS = 16
 
 local need = tonumber(ARGV[1])
 local consume = ARGV[2] == '1'
-local now = tonumber(ARGV[3])
+local now = clock(ARGV[3])
 local want = tonumber(ARGV[4])
 local mark_life = tonumber(ARGV[5])
 local self = ARGV[6]
 local holding = ARGV[7] == '1'
 local FIRST_RULE_ARG = 8
-if now < 0 then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-end
-
-local function ceil_micros(x)
-  if x <= 0 then return 0 end
-  return math.ceil(x - EPS)
-end
-
-local function window_start(at, window)
-  return at - math.fmod(at, window)
-end
 
 -- Fixed window -------------------------------------------------------------------------------------------------
 -- State written at a later time than ours (a master whose clock stepped back after a failover) is never treated as
@@ -173,7 +159,7 @@ local function bucket(s, limit, window, burst, c)
   local last = now
   if s.w ~= nil and s.w > now then last = s.w end
   return allowed, math.floor(tokens + EPS), ceil_micros((capacity - tokens) * per_token), retry,
-    { w = last, t = after }, last + ceil_micros((capacity - after) * per_token)
+    { w = last, t = after }, bucket_full_at(last, after, capacity, per_token)
 end
 
 -- One request --------------------------------------------------------------------------------------------------
@@ -257,7 +243,7 @@ if granted > 0 then
     if s.p ~= nil then table.insert(fields, 'p'); table.insert(fields, string.format('%.0f', s.p)) end
     if s.t ~= nil then table.insert(fields, 't'); table.insert(fields, string.format('%.17g', s.t)) end
     redis.call('HSET', KEYS[i], unpack(fields))
-    redis.call('PEXPIRE', KEYS[i], math.max(1, math.ceil((expiries[i] - now) / 1000)))
+    expire_at(KEYS[i], expiries[i], now)
     -- Report the state the next request will find, as the in-memory store does.
     local parsed = { w = s.w, c = s.c or 0, p = s.p or 0, t = s.t or 0 }
     local _, remaining, reset = evaluate(i, parsed, 0)

@@ -11,21 +11,12 @@
 -- ARGV[4..]  four per rule: algorithm, limit, window in microseconds, burst (as acquire.lua)
 -- Returns    the number of rules the permits were added to.
 
-local EPS = 1e-9
 local count = tonumber(ARGV[1])
 local age = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-if now < 0 then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-end
+local now = clock(ARGV[3])
 local since = now - age
 local FIRST_RULE_ARG = 4
 local n = (#ARGV - FIRST_RULE_ARG + 1) / 4
-
-local function window_start(at, window)
-  return at - math.fmod(at, window)
-end
 
 local added = 0
 for i = 1, n do
@@ -53,7 +44,7 @@ for i = 1, n do
         expires = start + 2 * window
       end
       redis.call('HSET', KEYS[i], unpack(fields))
-      redis.call('PEXPIRE', KEYS[i], math.max(1, math.ceil((expires - now) / 1000)))
+      expire_at(KEYS[i], expires, now)
       added = added + 1
     end
   else
@@ -66,10 +57,7 @@ for i = 1, n do
     end
     tokens = math.max(0, tokens - count)
     redis.call('HSET', KEYS[i], 'w', string.format('%.0f', last), 't', string.format('%.17g', tokens))
-    local full_in = (burst - tokens) * per_token
-    local expires = last
-    if full_in > 0 then expires = last + math.ceil(full_in - EPS) end
-    redis.call('PEXPIRE', KEYS[i], math.max(1, math.ceil((expires - now) / 1000)))
+    expire_at(KEYS[i], bucket_full_at(last, tokens, burst, per_token), now)
     added = added + 1
   end
 end

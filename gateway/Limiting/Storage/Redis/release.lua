@@ -14,21 +14,12 @@
 -- ARGV[6..]  four per rule: algorithm, limit, window in microseconds, burst (as acquire.lua)
 -- Returns    the number of rules the permits went back to.
 
-local EPS = 1e-9
 local count = tonumber(ARGV[1])
 local granted_at = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-if now < 0 then
-  local time = redis.call('TIME')
-  now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-end
+local now = clock(ARGV[3])
 if granted_at < 0 then granted_at = now end
 local FIRST_RULE_ARG = 6
 local n = (#ARGV - FIRST_RULE_ARG + 1) / 4
-
-local function window_start(at, window)
-  return at - math.fmod(at, window)
-end
 
 local returned = 0
 for i = 1, n do
@@ -53,11 +44,7 @@ for i = 1, n do
       local tokens = math.min(burst, (tonumber(h[3]) or 0) + (elapsed / per_token) + count)
       local last = math.max(now, w)
       redis.call('HSET', KEYS[i], 'w', string.format('%.0f', last), 't', string.format('%.17g', tokens))
-      -- As acquire.lua: the key lives until the bucket would be full again.
-      local full_in = (burst - tokens) * per_token
-      local expires = last
-      if full_in > 0 then expires = last + math.ceil(full_in - EPS) end
-      redis.call('PEXPIRE', KEYS[i], math.max(1, math.ceil((expires - now) / 1000)))
+      expire_at(KEYS[i], bucket_full_at(last, tokens, burst, per_token), now)
       returned = returned + 1
     end
   end
