@@ -1,38 +1,67 @@
-using System.Globalization;
-using Gateway.LoadTests;
+using Gateway.LoadTests.Cli;
+using Gateway.LoadTests.Comparison;
+using Gateway.LoadTests.Scenarios;
 
-// dotnet run -c Release --project loadtests/Gateway.LoadTests -- --target http://127.0.0.1:5000 --path /api/orders/1
-//   [--token JWT] [--rate 200 | --concurrency 64] [--duration 10s] [--scenario steady] [--out loadtests/reports]
-var options = args.Select((value, index) => (value, index)).Where(a => a.value.StartsWith("--", StringComparison.Ordinal))
-    .ToDictionary(a => a.value[2..], a => a.index + 1 < args.Length ? args[a.index + 1] : string.Empty, StringComparer.OrdinalIgnoreCase);
-string Option(string name, string fallback) => options.TryGetValue(name, out var value) ? value : fallback;
+namespace Gateway.LoadTests;
 
-var target = new Uri(Option("target", "http://127.0.0.1:5000"));
-var path = Option("path", "/api/orders/1");
-var token = Option("token", string.Empty);
-var duration = TimeSpan.FromSeconds(double.Parse(Option("duration", "10s").TrimEnd('s'), CultureInfo.InvariantCulture));
-var shape = options.ContainsKey("concurrency")
-    ? LoadShape.ClosedLoop(int.Parse(Option("concurrency", "64"), CultureInfo.InvariantCulture), duration)
-    : LoadShape.OpenLoop(double.Parse(Option("rate", "200"), CultureInfo.InvariantCulture), duration);
-var scenario = Option("scenario", "steady");
-
-using var client = new HttpClient { BaseAddress = target, Timeout = TimeSpan.FromSeconds(30) };
-var startedAt = DateTimeOffset.UtcNow;
-var statistics = await LoadRunner.RunAsync(
-    client,
-    _ =>
+/// <summary>
+/// dotnet run -c Release --project loadtests/Gateway.LoadTests -- list | run &lt;scenario&gt; [--param value ...] | compare
+/// </summary>
+internal static class LoadTestProgram
+{
+    public static async Task<int> Main(string[] args)
     {
-        var message = new HttpRequestMessage(HttpMethod.Get, path);
-        if (token.Length > 0)
+        var commandLine = CommandLine.Parse(args);
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
         {
-            message.Headers.Authorization = new("Bearer", token);
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        try
+        {
+            return commandLine.Command switch
+            {
+                "list" => ListScenarios(),
+                "run" => await ScenarioCommand.RunAsync(commandLine, cancel.Token),
+                "compare" => await ComparisonCommand.RunAsync(commandLine, cancel.Token),
+                _ => Usage(),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+    }
+
+    private static int ListScenarios()
+    {
+        foreach (var scenario in ScenarioCatalog.All)
+        {
+            Console.WriteLine($"{scenario.Name,-14} {scenario.Description}");
         }
 
-        return message;
-    },
-    shape,
-    CancellationToken.None);
-var report = MarkdownReport.Write(Option("out", Path.Combine("loadtests", "reports")), scenario, shape, statistics, startedAt);
-Console.WriteLine(MarkdownReport.Render(scenario, shape, statistics, startedAt));
-Console.WriteLine($"Report: {report}");
-return statistics.Errors + statistics.OtherStatus > 0 ? 1 : 0;
+        return 0;
+    }
+
+    private static int Usage()
+    {
+        Console.WriteLine("""
+            Load tests for the gateway (loopback targets only).
+
+              list                      the scenarios
+              run <scenario> [options]  one scenario; starts its own gateways, upstream and Redis unless --target is given
+                  --target URL          a running gateway (repeat for several); its config must load the LoadTest overlay
+                  --gateways N          how many gateway processes to start (default: what the scenario needs)
+                  --store redis         Redis instead of the in-memory store; --leases false for exact mode
+                  --config FILE         scenario parameters from a JSON object; --name value overrides one
+                  --warmup SECONDS      unreported load first, for JIT and connections (default 3)
+                  --out DIR             where reports go (default loadtests/reports)
+              compare [options]         upstream direct, limiting off, in-memory, Redis exact, Redis leases, interleaved
+                  --rounds N --seconds S --concurrency C --out DIR
+            """);
+        return 2;
+    }
+}

@@ -4,6 +4,7 @@ using Gateway.IntegrationTests.Distributed;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Limiting.Resilience;
 using Gateway.Limiting.Storage.Redis;
+using Gateway.LoadTests.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 

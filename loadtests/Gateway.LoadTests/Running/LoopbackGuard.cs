@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Gateway.LoadTests;
+namespace Gateway.LoadTests.Running;
 
 /// <summary>Load goes to this machine only: a typo must not turn the runner on someone else's server.</summary>
 public static class LoopbackGuard

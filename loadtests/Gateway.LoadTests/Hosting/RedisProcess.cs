@@ -2,14 +2,15 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Gateway.LoadTests.Scenarios;
 
-namespace Gateway.IntegrationTests.Infrastructure;
+namespace Gateway.LoadTests.Hosting;
 
 /// <summary>
-/// A redis-server of a test's own, on a free loopback port in a temp dir, that the test may kill (SIGKILL, as
-/// kill -9) and start again on the same port. Stopped by its PID, never by name.
+/// A redis-server of our own (a test's or a load run's), on a free loopback port in a temp dir, that may be killed
+/// (SIGKILL, as kill -9) and started again on the same port. Stopped by its PID, never by name.
 /// </summary>
-public sealed class RedisProcess : IAsyncDisposable
+public sealed class RedisProcess : IStoreFaults, IAsyncDisposable
 {
     private readonly string _directory;
     private Process? _process;
@@ -29,7 +30,7 @@ public sealed class RedisProcess : IAsyncDisposable
     /// <summary>Picks a free port and, unless <paramref name="start"/> is false, starts Redis on it.</summary>
     public static async Task<RedisProcess> CreateAsync(bool start = true)
     {
-        var redis = new RedisProcess(FreePort());
+        var redis = new RedisProcess(LoopbackPorts.Next());
         if (start)
         {
             await redis.StartAsync();
@@ -82,7 +83,10 @@ public sealed class RedisProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a command through a raw connection (CLIENT PAUSE, CLIENT KILL, ...) and returns the first reply line.</summary>
+    /// <summary>
+    /// Runs a command through a raw connection (CLIENT PAUSE, CLIENT KILL, INFO, ...) and returns the reply: a status,
+    /// error or integer line as sent (<c>+OK</c>, <c>-ERR ...</c>, <c>:1</c>), a bulk string's content.
+    /// </summary>
     public async Task<string> CommandAsync(params string[] arguments)
     {
         using var client = new TcpClient();
@@ -95,10 +99,59 @@ public sealed class RedisProcess : IAsyncDisposable
         }
 
         await stream.WriteAsync(Encoding.UTF8.GetBytes(command.ToString()));
-        var buffer = new byte[4096];
-        var read = await stream.ReadAsync(buffer);
-        return Encoding.UTF8.GetString(buffer, 0, read).TrimEnd();
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var first = await reader.ReadLineAsync() ?? string.Empty;
+        if (!first.StartsWith('$') || !int.TryParse(first.AsSpan(1), out var length) || length < 0)
+        {
+            return first;
+        }
+
+        var content = new char[length];
+        var read = 0;
+        while (read < length)
+        {
+            var n = await reader.ReadAsync(content.AsMemory(read));
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        return new string(content, 0, read);
     }
+
+    /// <summary>Script calls (EVAL and EVALSHA) served so far: the gateway's rate-limit work, from INFO commandstats.</summary>
+    public async Task<long> ScriptCallsAsync()
+    {
+        var info = await CommandAsync("INFO", "commandstats");
+        long calls = 0;
+        foreach (var line in info.Split('\n', StringSplitOptions.TrimEntries))
+        {
+            if (line.StartsWith("cmdstat_evalsha:", StringComparison.Ordinal) || line.StartsWith("cmdstat_eval:", StringComparison.Ordinal))
+            {
+                var field = line[(line.IndexOf("calls=", StringComparison.Ordinal) + 6)..];
+                calls += long.Parse(field[..field.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return calls;
+    }
+
+    /// <summary>Every command served so far (INFO stats total_commands_processed), this process's own INFO calls included.</summary>
+    public async Task<long> CommandsProcessedAsync()
+    {
+        var info = await CommandAsync("INFO", "stats");
+        var line = info.Split('\n', StringSplitOptions.TrimEntries).First(l => l.StartsWith("total_commands_processed:", StringComparison.Ordinal));
+        return long.Parse(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    string IStoreFaults.Description => "redis-server killed (SIGKILL)";
+
+    Task IStoreFaults.BreakAsync(CancellationToken cancellationToken) => KillAsync();
+
+    Task IStoreFaults.RestoreAsync(CancellationToken cancellationToken) => StartAsync();
 
     public async ValueTask DisposeAsync()
     {
@@ -124,27 +177,5 @@ public sealed class RedisProcess : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    /// <summary>A free port below the ephemeral range, where no outgoing connection can take it meanwhile.</summary>
-    private static int FreePort()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var port = Random.Shared.Next(10_000, 22_000);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                listener.Stop();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken; try another.
-            }
-        }
-
-        throw new InvalidOperationException("no free port");
     }
 }

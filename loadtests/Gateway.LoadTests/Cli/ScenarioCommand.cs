@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Gateway.LoadTests.Hosting;
+using Gateway.LoadTests.Identity;
+using Gateway.LoadTests.Reporting;
+using Gateway.LoadTests.Scenarios;
+
+namespace Gateway.LoadTests.Cli;
+
+/// <summary>
+/// <c>run &lt;scenario&gt;</c>: runs one scenario, against gateways the runner starts itself (the default: real
+/// processes on loopback, with their own Redis when the scenario needs one) or against running gateways
+/// (<c>--target http://127.0.0.1:5000</c>, repeatable), and writes its report. Exit code 0 when every check passed.
+/// </summary>
+public static class ScenarioCommand
+{
+    private static readonly string[] RunnerOptions = ["target", "config", "out", "gateways", "store", "leases", "warmup"];
+
+    public static async Task<int> RunAsync(CommandLine commandLine, CancellationToken cancellationToken)
+    {
+        var scenario = ScenarioCatalog.Find(commandLine.Argument ?? throw new ArgumentException("run: which scenario? (list shows them)"));
+        var layout = RepositoryLayout.Find();
+        var scenarioOptions = commandLine.Without(RunnerOptions);
+        var parameters = commandLine.Option("config") is { } config
+            ? ScenarioParameters.FromJsonFile(config, scenarioOptions)
+            : new ScenarioParameters(scenarioOptions);
+        var tokens = TokenIssuer.Development(layout.AppSettings);
+        var reports = commandLine.Option("out") ?? layout.ReportsDirectory;
+        var warmUp = TimeSpan.FromSeconds(double.Parse((commandLine.Option("warmup") ?? "3").TrimEnd('s'), CultureInfo.InvariantCulture));
+
+        ScenarioResult result;
+        if (commandLine.Option("target") is { } targets)
+        {
+            if (scenario.Requirements.StoreFaults)
+            {
+                throw new ArgumentException($"{scenario.Name} breaks the store: it runs only on a fleet the runner starts (leave out --target).");
+            }
+
+            var gateways = targets.Split(',').Select(t => new Uri(t)).ToList();
+            using var context = new ScenarioContext(gateways, tokens, parameters, progress: new ConsoleProgress());
+            await context.WarmUpAsync(warmUp, cancellationToken).ConfigureAwait(false);
+            result = await scenario.RunAsync(context, cancellationToken).ConfigureAwait(false);
+            result = result with { Environment = $"Targets: {string.Join(", ", gateways)} (started elsewhere). {Machine()}" };
+        }
+        else
+        {
+            var count = int.Parse(commandLine.Option("gateways") ?? scenario.Requirements.Gateways.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            var redis = scenario.Requirements.Redis || string.Equals(commandLine.Option("store"), "redis", StringComparison.OrdinalIgnoreCase);
+            var leases = !string.Equals(commandLine.Option("leases"), "false", StringComparison.OrdinalIgnoreCase);
+            Console.WriteLine($"Starting {count} gateway process(es){(redis ? $" on a redis-server of their own (leases {(leases ? "on" : "off")})" : " (in-memory store)")} and the sample upstream...");
+            await using var fleet = await ProcessFleet.StartAsync(layout, Enumerable.Range(1, count).Select(i => new GatewayProcessOptions($"gateway{i}", redis, leases)).ToList(), cancellationToken).ConfigureAwait(false);
+            using var context = new ScenarioContext(fleet.Gateways.Select(g => g.Address).ToList(), tokens, parameters, fleet.Redis, new ConsoleProgress());
+            await context.WarmUpAsync(warmUp, cancellationToken).ConfigureAwait(false);
+            result = await scenario.RunAsync(context, cancellationToken).ConfigureAwait(false);
+            result = result with { Environment = $"{count} gateway process(es) started by the runner, store {(redis ? $"Redis (leases {(leases ? "on" : "off")})" : "in-memory")}. {Machine()}" };
+        }
+
+        var folder = ReportWriter.Write(reports, result);
+        Console.WriteLine();
+        Console.WriteLine(MarkdownReport.Render(result));
+        Console.WriteLine($"Report: {Path.Combine(folder, "report.html")} and report.md");
+        return result.Passed && result.CountsAddUp ? 0 : 1;
+    }
+
+    public static string Machine() =>
+        $"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}; load generator, gateways, upstream and Redis share it.";
+}

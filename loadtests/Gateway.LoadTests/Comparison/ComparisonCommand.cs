@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text;
+using Gateway.LoadTests.Cli;
+using Gateway.LoadTests.Hosting;
+using Gateway.LoadTests.Identity;
+using Gateway.LoadTests.Running;
+using Gateway.LoadTests.Scenarios;
+
+namespace Gateway.LoadTests.Comparison;
+
+/// <summary>
+/// <c>compare</c>: every target on this machine in one run: the sample upstream direct, the gateway with limiting off,
+/// with the in-memory store, with Redis in exact mode, with Redis and leases. Rounds interleave the targets (each round
+/// in a rotated order) so drift on a shared machine spreads over all of them. Measures maximum throughput (closed
+/// loop) for a hot subject, a 10,000-subject mix and the 429 path, then latency in open loop at half the
+/// limiting-off maximum; prints the table and the targets' verdicts, and writes them as Markdown.
+/// </summary>
+public static class ComparisonCommand
+{
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
+
+    public static async Task<int> RunAsync(CommandLine commandLine, CancellationToken cancellationToken)
+    {
+        var rounds = int.Parse(commandLine.Option("rounds") ?? "3", CultureInfo.InvariantCulture);
+        var seconds = TimeSpan.FromSeconds(double.Parse(commandLine.Option("seconds") ?? "5", CultureInfo.InvariantCulture));
+        var concurrency = int.Parse(commandLine.Option("concurrency") ?? "64", CultureInfo.InvariantCulture);
+        var layout = RepositoryLayout.Find();
+        var tokens = TokenIssuer.Development(layout.AppSettings);
+        var runId = Guid.NewGuid().ToString("N")[..8];
+        var startedAt = DateTimeOffset.UtcNow;
+
+        Console.WriteLine("Starting the upstream, a redis-server and 4 gateway processes...");
+        await using var fleet = await ProcessFleet.StartAsync(layout, ComparisonTarget.Gateways.Select(g => g.Options).ToList(), cancellationToken).ConfigureAwait(false);
+        var targets = new List<ComparisonTarget> { new("upstream direct", fleet.Upstream.Address, Limits: false, UsesRedis: false) };
+        targets.AddRange(ComparisonTarget.Gateways.Select((g, i) => new ComparisonTarget(g.Options.Name, fleet.Gateways[i].Address, g.Limits, g.Options.Redis)));
+        var clients = targets.ToDictionary(t => t.Name, t => LoadClients.Create(t.Address, concurrency));
+        var redis = fleet.Redis!;
+
+        var workloads = new[]
+        {
+            ComparisonWorkload.HotSubject(tokens, runId),
+            ComparisonWorkload.ZipfMix(tokens, runId),
+            ComparisonWorkload.Refused(tokens, runId),
+        };
+        var throughput = new Dictionary<(string Target, string Workload), Measurement>();
+
+        Console.WriteLine($"Warm-up: {WarmUp.TotalSeconds:0} s per target.");
+        foreach (var target in targets)
+        {
+            await RunAsync(clients[target.Name], new LoadStep("warm-up", LoadShape.ClosedLoop(concurrency, WarmUp), workloads[0].Plan), cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var workload in workloads)
+            {
+                var order = Rotate(targets.Where(t => t.Limits || !workload.RefusalPath).ToList(), round);
+                foreach (var target in order)
+                {
+                    var step = new LoadStep($"{workload.Name}", LoadShape.ClosedLoop(concurrency, seconds), workload.Plan);
+                    var (statistics, calls) = await MeasureAsync(clients[target.Name], step, target.UsesRedis ? redis : null, cancellationToken).ConfigureAwait(false);
+                    Measure(throughput, target.Name, workload.Name).Add(statistics, calls);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  round {round + 1}/{rounds}  {workload.Name,-28} {target.Name,-16} {statistics.Throughput,8:F0} req/s  p99 {statistics.PercentileMilliseconds(99),6:F2} ms  2xx {statistics.Success}  429 {statistics.Limited}  other {statistics.OtherStatus + statistics.Errors}  redis calls {calls}"));
+                }
+            }
+        }
+
+        // Latency at a rate every target sustains: half of the limiting-off gateway's maximum for the hot subject.
+        var latencyRate = Math.Max(50, Math.Round(throughput[(ComparisonTarget.Baseline, workloads[0].Name)].Throughput / 2));
+        var latency = new Dictionary<string, Measurement>();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var target in Rotate(targets, round))
+            {
+                var step = new LoadStep("latency", LoadShape.OpenLoop(latencyRate, seconds), workloads[0].Plan);
+                var (statistics, calls) = await MeasureAsync(clients[target.Name], step, target.UsesRedis ? redis : null, cancellationToken).ConfigureAwait(false);
+                (latency.TryGetValue(target.Name, out var m) ? m : latency[target.Name] = new Measurement()).Add(statistics, calls);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  round {round + 1}/{rounds}  latency at {latencyRate:0} req/s      {target.Name,-16} p50 {statistics.PercentileMilliseconds(50):F2} ms  p99 {statistics.PercentileMilliseconds(99):F2} ms  p99.9 {statistics.PercentileMilliseconds(99.9):F2} ms"));
+            }
+        }
+
+        foreach (var client in clients.Values)
+        {
+            client.Dispose();
+        }
+
+        var report = ComparisonReport.Render(new ComparisonReport.Input(targets, workloads.Select(w => w.Name).ToList(), throughput, latency, latencyRate, rounds, seconds, concurrency, startedAt, ScenarioCommand.Machine()));
+        var folder = Path.Combine(commandLine.Option("out") ?? layout.ReportsDirectory, $"compare-{startedAt.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "report.md"), report, Encoding.UTF8, cancellationToken).ConfigureAwait(false);
+        Console.WriteLine();
+        Console.WriteLine(report);
+        Console.WriteLine($"Report: {Path.Combine(folder, "report.md")}");
+        return 0;
+    }
+
+    private static Measurement Measure(Dictionary<(string, string), Measurement> all, string target, string workload) =>
+        all.TryGetValue((target, workload), out var m) ? m : all[(target, workload)] = new Measurement();
+
+    private static async Task<(RunStatistics Statistics, long RedisCalls)> MeasureAsync(HttpClient client, LoadStep step, RedisProcess? redis, CancellationToken cancellationToken)
+    {
+        var before = redis is null ? 0 : await redis.ScriptCallsAsync().ConfigureAwait(false);
+        var statistics = await RunAsync(client, step, cancellationToken).ConfigureAwait(false);
+        var after = redis is null ? 0 : await redis.ScriptCallsAsync().ConfigureAwait(false);
+        return (statistics, after - before);
+    }
+
+    private static Task<RunStatistics> RunAsync(HttpClient client, LoadStep step, CancellationToken cancellationToken) =>
+        LoadRunner.RunAsync([client], step, cancellationToken);
+
+    private static List<T> Rotate<T>(List<T> items, int by) => items.Skip(by % items.Count).Concat(items.Take(by % items.Count)).ToList();
+}

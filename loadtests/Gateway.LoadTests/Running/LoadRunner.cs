@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Gateway.LoadTests.Running;
+
+/// <summary>Runs one step against its targets and measures every request.</summary>
+public static class LoadRunner
+{
+    /// <summary>Runs <paramref name="step"/> with fresh statistics.</summary>
+    public static Task<RunStatistics> RunAsync(IReadOnlyList<HttpClient> targets, LoadStep step, CancellationToken cancellationToken) =>
+        RunAsync(targets, new RunStatistics(step), cancellationToken);
+
+    /// <summary>Runs the step of <paramref name="statistics"/>, recording into it (so a progress display can read it live).</summary>
+    /// <param name="targets">Clients whose base addresses are the (loopback) targets; <see cref="RequestSpec.Target"/> indexes them.</param>
+    public static async Task<RunStatistics> RunAsync(IReadOnlyList<HttpClient> targets, RunStatistics statistics, CancellationToken cancellationToken)
+    {
+        foreach (var target in targets)
+        {
+            LoopbackGuard.Ensure(target.BaseAddress ?? throw new ArgumentException("Every client needs a base address.", nameof(targets)));
+        }
+
+        var step = statistics.Step;
+        var clock = Stopwatch.StartNew();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (step.Shape.Mode == LoadMode.Closed)
+        {
+            // An open loop ends with its schedule (every request due within the duration is sent, late if the
+            // generator fell behind, so the count is the rate's); a closed loop runs until the time is up.
+            stop.CancelAfter(step.Shape.Duration);
+        }
+
+        var run = new Run(targets, step, statistics, clock);
+        if (step.Shape.Mode == LoadMode.Open)
+        {
+            await run.OpenLoopAsync(stop.Token).ConfigureAwait(false);
+        }
+        else
+        {
+            await run.ClosedLoopAsync(stop.Token).ConfigureAwait(false);
+        }
+
+        statistics.Elapsed = clock.Elapsed;
+        return statistics;
+    }
+
+    private sealed class Run(IReadOnlyList<HttpClient> targets, LoadStep step, RunStatistics statistics, Stopwatch clock)
+    {
+        private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private long _inFlight = 1;
+
+        public async Task OpenLoopAsync(CancellationToken stop)
+        {
+            var shape = step.Shape;
+            for (long n = 0; n < shape.MaxRequests && !stop.IsCancellationRequested; n++)
+            {
+                // Each request has an intended start; its latency counts from there, so a stalled server shows as
+                // latency instead of silently lowering the rate (no coordinated omission).
+                var intended = shape.IntendedStart(n);
+                if (!await WaitUntilAsync(intended, stop).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                Interlocked.Increment(ref _inFlight);
+                _ = SendThenReleaseAsync(n, intended);
+            }
+
+            Release();
+            await _drained.Task.ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Waits for a request's intended start: a timer for the bulk (it fires up to a millisecond or so late), then
+        /// yielding until the moment, so the generator's own lateness does not pass for server latency. Never early.
+        /// </summary>
+        private async ValueTask<bool> WaitUntilAsync(TimeSpan intended, CancellationToken stop)
+        {
+            var wait = intended - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(2))
+            {
+                try
+                {
+                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1.5), stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+            }
+
+            while (clock.Elapsed < intended)
+            {
+                Thread.Yield();
+            }
+
+            return !stop.IsCancellationRequested;
+        }
+
+        public Task ClosedLoopAsync(CancellationToken stop)
+        {
+            long next = -1;
+            var workers = Enumerable.Range(0, step.Shape.Concurrency).Select(async _ =>
+            {
+                await Task.Yield();
+                long n;
+                while (!stop.IsCancellationRequested && (n = Interlocked.Increment(ref next)) < step.Shape.MaxRequests)
+                {
+                    await SendAsync(n, clock.Elapsed).ConfigureAwait(false);
+                }
+            });
+            return Task.WhenAll(workers);
+        }
+
+        private async Task SendThenReleaseAsync(long n, TimeSpan intended)
+        {
+            try
+            {
+                await SendAsync(n, intended).ConfigureAwait(false);
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
+        private void Release()
+        {
+            if (Interlocked.Decrement(ref _inFlight) == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+
+        private async Task SendAsync(long n, TimeSpan intendedStart)
+        {
+            var request = step.Plan(n);
+            statistics.Started(request);
+            HttpStatusCode? status = null;
+            try
+            {
+                using var message = new HttpRequestMessage(HttpMethod.Get, request.Path);
+                if (request.Token is not null)
+                {
+                    message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", request.Token);
+                }
+
+                using var response = await targets[request.Target].SendAsync(message, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+                status = response.StatusCode;
+                step.Observe?.Invoke(request, response);
+                // The body is part of the response: read it, as a client would, so the connection is reused cleanly.
+                await response.Content.CopyToAsync(Stream.Null).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            {
+                // Counted as an error: no response.
+            }
+
+            var now = clock.Elapsed;
+            statistics.Completed(request, status, (long)(now - intendedStart).TotalMicroseconds, now);
+        }
+    }
+}

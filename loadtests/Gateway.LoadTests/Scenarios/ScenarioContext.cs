@@ -1,0 +1,88 @@
+using Gateway.LoadTests.Identity;
+using Gateway.LoadTests.Running;
+
+namespace Gateway.LoadTests.Scenarios;
+
+/// <summary>
+/// What a scenario runs against: the gateways (loopback), a token issuer they trust, the parameters, an optional store
+/// fault switch, and the progress display. One pooled client per gateway for the whole run.
+/// </summary>
+public sealed class ScenarioContext : IDisposable
+{
+    private readonly IStepProgress? _progress;
+
+    public ScenarioContext(IReadOnlyList<Uri> gateways, TokenIssuer tokens, ScenarioParameters parameters, IStoreFaults? faults = null, IStepProgress? progress = null)
+    {
+        if (gateways.Count == 0)
+        {
+            throw new ArgumentException("A scenario needs at least one gateway.", nameof(gateways));
+        }
+
+        Gateways = gateways;
+        Tokens = tokens;
+        Parameters = parameters;
+        Faults = faults;
+        _progress = progress;
+        Clients = gateways.Select(g => LoadClients.Create(g)).ToList();
+    }
+
+    public IReadOnlyList<Uri> Gateways { get; }
+
+    public IReadOnlyList<HttpClient> Clients { get; }
+
+    public TokenIssuer Tokens { get; }
+
+    public ScenarioParameters Parameters { get; }
+
+    public IStoreFaults? Faults { get; }
+
+    /// <summary>Unique per run: subjects are named with it, so a rerun against the same Redis starts from fresh counters.</summary>
+    public string RunId { get; } = Guid.NewGuid().ToString("N")[..8];
+
+    public Task<RunStatistics> RunStepAsync(LoadStep step, CancellationToken cancellationToken)
+    {
+        var statistics = new RunStatistics(step);
+        return _progress is null
+            ? LoadRunner.RunAsync(Clients, statistics, cancellationToken)
+            : _progress.TrackAsync(statistics, () => LoadRunner.RunAsync(Clients, statistics, cancellationToken));
+    }
+
+    /// <summary>
+    /// Load before the measured steps, not reported: the first requests on a fresh process pay for JIT compilation,
+    /// connection set-up and cold caches, which is start-up cost, not the steady state a scenario measures. A closed
+    /// loop over throwaway subjects on every gateway, through the allow and the 429 paths.
+    /// </summary>
+    public async Task WarmUpAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        if (duration <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var tokens = Enumerable.Range(0, 50).Select(i => Tokens.For($"warm-up-{RunId}-{i}", "free")).ToArray();
+        var step = new LoadStep("warm-up", LoadShape.ClosedLoop(8 * Gateways.Count, duration), n =>
+            new RequestSpec((int)(n % Gateways.Count), LoadTestRoutes.Path($"warm-up-{RunId}-{n / Gateways.Count % 50}"), tokens[n / Gateways.Count % 50]));
+        await LoadRunner.RunAsync(Clients, step, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The first rule the gateway applies to <paramref name="tier"/> on the load route, read from the RateLimit-Policy
+    /// field of one request by a throwaway subject: scenarios check against what the gateway says, not a copy of it.
+    /// </summary>
+    public async Task<RateLimitPolicyField> ProbePolicyAsync(string tier, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, LoadTestRoutes.Path($"probe-{RunId}-{tier}"));
+        request.Headers.Authorization = new("Bearer", Tokens.For($"probe-{RunId}-{tier}", tier));
+        using var response = await Clients[0].SendAsync(request, cancellationToken).ConfigureAwait(false);
+        return RateLimitPolicyField.Parse(response).FirstOrDefault()
+            ?? throw new InvalidOperationException($"{Gateways[0]}{LoadTestRoutes.Path("...")} answered {(int)response.StatusCode} without a RateLimit-Policy field: is the {LoadTestRoutes.Overlay} overlay loaded (Gateway:Overlays={LoadTestRoutes.Overlay})?");
+    }
+
+    public void Dispose()
+    {
+        foreach (var client in Clients)
+        {
+            client.Dispose();
+        }
+    }
+}
