@@ -325,7 +325,9 @@ public static class RateLimitingSettingsReader
         foreach (var route in routes.GetChildren())
         {
             var metadata = route.GetSection("Metadata");
-            var policyName = metadata[RouteMetadata.PolicyKey];
+            // Empty means "not limited", as for the proxy (RouteRateLimitBinding): an environment variable can switch
+            // a route's limiting off without deleting the key from the files.
+            var policyName = string.IsNullOrWhiteSpace(metadata[RouteMetadata.PolicyKey]) ? null : metadata[RouteMetadata.PolicyKey]!.Trim();
             var cost = 1L;
             if (metadata[RouteMetadata.CostKey] is not null)
             {

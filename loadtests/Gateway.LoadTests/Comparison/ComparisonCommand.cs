@@ -3,6 +3,7 @@ using System.Text;
 using Gateway.LoadTests.Cli;
 using Gateway.LoadTests.Hosting;
 using Gateway.LoadTests.Identity;
+using Gateway.LoadTests.Reporting;
 using Gateway.LoadTests.Running;
 using Gateway.LoadTests.Scenarios;
 
@@ -17,7 +18,7 @@ namespace Gateway.LoadTests.Comparison;
 /// </summary>
 public static class ComparisonCommand
 {
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(4);
 
     public static async Task<int> RunAsync(CommandLine commandLine, CancellationToken cancellationToken)
     {
@@ -44,10 +45,14 @@ public static class ComparisonCommand
         };
         var throughput = new Dictionary<(string Target, string Workload), Measurement>();
 
-        Console.WriteLine($"Warm-up: {WarmUp.TotalSeconds:0} s per target.");
+        // Unmeasured: JIT tiers, connection pools, leases and caches settle before the first round, on every path.
+        Console.WriteLine($"Warm-up: {WarmUp.TotalSeconds:0} s per target and workload.");
         foreach (var target in targets)
         {
-            await RunAsync(clients[target.Name], new LoadStep("warm-up", LoadShape.ClosedLoop(concurrency, WarmUp), workloads[0].Plan), cancellationToken).ConfigureAwait(false);
+            foreach (var workload in workloads.Where(w => target.Limits || !w.RefusalPath))
+            {
+                await RunAsync(clients[target.Name], new LoadStep("warm-up", LoadShape.ClosedLoop(concurrency, WarmUp), workload.Plan), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         for (var round = 0; round < rounds; round++)
@@ -86,13 +91,14 @@ public static class ComparisonCommand
             client.Dispose();
         }
 
-        var report = ComparisonReport.Render(new ComparisonReport.Input(targets, workloads.Select(w => w.Name).ToList(), throughput, latency, latencyRate, rounds, seconds, concurrency, startedAt, ScenarioCommand.Machine()));
-        var folder = Path.Combine(commandLine.Option("out") ?? layout.ReportsDirectory, $"compare-{startedAt.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
-        Directory.CreateDirectory(folder);
+        var input = new ComparisonReport.Input(targets, workloads.Select(w => w.Name).ToList(), throughput, latency, latencyRate, rounds, seconds, concurrency, startedAt, ScenarioCommand.Machine());
+        var report = ComparisonReport.Render(input);
+        var folder = ReportWriter.NewFolder(commandLine.Option("out") ?? layout.ReportsDirectory, $"compare-{startedAt.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
         await File.WriteAllTextAsync(Path.Combine(folder, "report.md"), report, Encoding.UTF8, cancellationToken).ConfigureAwait(false);
+        ComparisonHtmlReport.Write(folder, input);
         Console.WriteLine();
         Console.WriteLine(report);
-        Console.WriteLine($"Report: {Path.Combine(folder, "report.md")}");
+        Console.WriteLine($"Report: {Path.Combine(folder, "report.html")} and report.md");
         return 0;
     }
 

@@ -53,7 +53,11 @@ public sealed class RedisProcess : IStoreFaults, IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
+        _process?.Dispose();
         _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start");
+        // Its log goes to the logfile; drain the pipes anyway so a chatty start can never block on a full one.
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
@@ -173,8 +177,9 @@ public sealed class RedisProcess : IStoreFaults, IAsyncDisposable
         {
             return (await CommandAsync("PING")).StartsWith("+PONG", StringComparison.Ordinal);
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or IOException)
         {
+            // Not listening yet, or reset while starting.
             return false;
         }
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Gateway.LoadTests.Running;
 using Gateway.LoadTests.Scenarios;
 
 namespace Gateway.LoadTests.Reporting;
@@ -26,36 +25,14 @@ public static class MarkdownReport
             text.AppendLine(CultureInfo.InvariantCulture, $"- {(check.Passed ? "PASS" : "FAIL")} {check.Name}: {check.Detail}");
         }
 
-        text.AppendLine()
-            .AppendLine("## Steps")
-            .AppendLine()
-            .AppendLine("| step | group | load | sent | 2xx | 429 | other status | errors | requests/s | p50 ms | p99 ms | p99.9 ms | max ms |")
-            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (var step in result.Steps)
-        {
-            AppendRow(text, step.Step.Name, "all", step.Step.Shape.Describe(), step.Total, step.Elapsed);
-            if (step.Step.Groups.Count > 1)
-            {
-                for (var g = 0; g < step.Step.Groups.Count; g++)
-                {
-                    AppendRow(text, step.Step.Name, step.Step.Groups[g], string.Empty, step.Group(g), step.Elapsed);
-                }
-            }
-        }
-
+        text.AppendLine().AppendLine("## Steps").AppendLine();
+        AppendTable(text, StepTable.Columns, StepTable.Rows(result.Steps));
         text.AppendLine()
             .AppendLine("Latency counts from each request's intended start in open-loop steps (a stalled server shows in the tail); requests/s counts responses of any status.");
         foreach (var table in result.Tables)
         {
-            text.AppendLine()
-                .AppendLine(CultureInfo.InvariantCulture, $"## {table.Title}")
-                .AppendLine()
-                .AppendLine(CultureInfo.InvariantCulture, $"| {string.Join(" | ", table.Columns)} |")
-                .AppendLine(CultureInfo.InvariantCulture, $"|{string.Concat(table.Columns.Select(_ => "---|"))}");
-            foreach (var row in table.Rows)
-            {
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {string.Join(" | ", row)} |");
-            }
+            text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"## {table.Title}").AppendLine();
+            AppendTable(text, table.Columns, table.Rows);
         }
 
         if (result.Events.Count > 0)
@@ -70,7 +47,13 @@ public static class MarkdownReport
         return text.ToString();
     }
 
-    private static void AppendRow(StringBuilder text, string step, string group, string load, OutcomeStatistics s, TimeSpan elapsed) =>
-        text.AppendLine(CultureInfo.InvariantCulture,
-            $"| {step} | {group} | {load} | {s.Sent} | {s.Success} | {s.Limited} | {s.OtherStatus} | {s.Errors} | {(elapsed > TimeSpan.Zero ? (s.Completed - s.Errors) / elapsed.TotalSeconds : 0):F0} | {s.PercentileMilliseconds(50):F2} | {s.PercentileMilliseconds(99):F2} | {s.PercentileMilliseconds(99.9):F2} | {s.PercentileMilliseconds(100):F2} |");
+    private static void AppendTable(StringBuilder text, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {string.Join(" | ", columns)} |")
+            .AppendLine(CultureInfo.InvariantCulture, $"|{string.Concat(columns.Select(_ => "---|"))}");
+        foreach (var row in rows)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {string.Join(" | ", row)} |");
+        }
+    }
 }

@@ -40,6 +40,8 @@ public static class LoadRunner
             await run.ClosedLoopAsync(stop.Token).ConfigureAwait(false);
         }
 
+        run.ThrowIfScenarioFailed();
+
         statistics.Elapsed = clock.Elapsed;
         return statistics;
     }
@@ -48,6 +50,19 @@ public static class LoadRunner
     {
         private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _inFlight = 1;
+        private Exception? _failure;
+
+        /// <summary>
+        /// A failure of the scenario's own code (its plan or observer), not of the target: it ends the step with an
+        /// exception rather than passing for a request error, and in the open loop it is not lost with a fire-and-forget task.
+        /// </summary>
+        public void ThrowIfScenarioFailed()
+        {
+            if (_failure is not null)
+            {
+                throw new InvalidOperationException($"Step '{step.Name}': the scenario's plan or observer failed.", _failure);
+            }
+        }
 
         public async Task OpenLoopAsync(CancellationToken stop)
         {
@@ -124,6 +139,18 @@ public static class LoadRunner
             }
         }
 
+        private void Observe(in RequestSpec request, HttpResponseMessage response)
+        {
+            try
+            {
+                step.Observe?.Invoke(request, response);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+            }
+        }
+
         private void Release()
         {
             if (Interlocked.Decrement(ref _inFlight) == 0)
@@ -134,7 +161,17 @@ public static class LoadRunner
 
         private async Task SendAsync(long n, TimeSpan intendedStart)
         {
-            var request = step.Plan(n);
+            RequestSpec request;
+            try
+            {
+                request = step.Plan(n);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+                return;
+            }
+
             statistics.Started(request);
             HttpStatusCode? status = null;
             try
@@ -147,7 +184,7 @@ public static class LoadRunner
 
                 using var response = await targets[request.Target].SendAsync(message, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
                 status = response.StatusCode;
-                step.Observe?.Invoke(request, response);
+                Observe(request, response);
                 // The body is part of the response: read it, as a client would, so the connection is reused cleanly.
                 await response.Content.CopyToAsync(Stream.Null).ConfigureAwait(false);
             }

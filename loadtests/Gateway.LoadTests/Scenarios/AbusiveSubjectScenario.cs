@@ -15,7 +15,7 @@ public sealed class AbusiveSubjectScenario : ILoadScenario
 
     public string Name => "abusive";
 
-    public string Description => "One subject at 10x its limit beside well-behaved subjects: they must see no 429 and no latency change.";
+    public string Description => "One subject far over its limit (10x by default) beside well-behaved subjects: they must see no 429 and no latency change.";
 
     public FleetRequirements Requirements { get; } = new();
 

@@ -8,7 +8,9 @@ namespace Gateway.LoadTests.Scenarios;
 /// Redis goes away in the middle of a run: steady load from <c>subjects</c> subjects under their limit plus one hot
 /// subject at <c>hotDemand</c> times its limit, over every gateway; at <c>outageAt</c> the store is broken (redis-server
 /// killed) and at <c>outageAt + outageFor</c> restored. Passes when no request failed (no 5xx, no dropped connection)
-/// and the hot subject was still refused while Redis was gone (the local fallback kept limiting).
+/// and the hot subject was still refused while Redis was gone (the local fallback kept limiting). Phases are counted by
+/// when responses arrive relative to the break and the restore; the gateways notice either within a probe interval
+/// (500 ms), so the edges of the phases are approximate.
 /// </summary>
 public sealed class RedisOutageScenario : ILoadScenario
 {
@@ -82,8 +84,16 @@ public sealed class RedisOutageScenario : ILoadScenario
             events.Add(new ScenarioEvent(step.Name, clock.Elapsed, "store restored"));
             Volatile.Write(ref phase, 2);
         }, cancellationToken);
-        var result = await context.RunStepAsync(step, cancellationToken).ConfigureAwait(false);
-        await fault.ConfigureAwait(false);
+        RunStatistics result;
+        try
+        {
+            result = await context.RunStepAsync(step, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The store comes back (and a failure to break or restore it is seen) however the step ended.
+            await fault.ConfigureAwait(false);
+        }
 
         var rows = new List<IReadOnlyList<string>>();
         for (var ph = 0; ph < Phases.Length; ph++)

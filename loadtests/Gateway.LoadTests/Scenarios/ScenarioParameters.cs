@@ -49,7 +49,8 @@ public sealed class ScenarioParameters
         return true;
     });
 
-    private static bool TryParseDuration(string text, out TimeSpan value)
+    /// <summary>Reads <c>20</c>, <c>20s</c>, <c>500ms</c> or <c>2m</c>.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan value)
     {
         text = text.Trim();
         var (number, scale) = text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) ? (text[..^2], 0.001)

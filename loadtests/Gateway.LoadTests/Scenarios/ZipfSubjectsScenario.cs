@@ -12,7 +12,7 @@ public sealed class ZipfSubjectsScenario : ILoadScenario
 {
     public string Name => "zipf";
 
-    public string Description => "10,000 subjects with Zipf-distributed traffic across tiers: hot subjects limited, the long tail untouched.";
+    public string Description => "Many subjects (10,000 by default) with Zipf-distributed traffic across tiers: hot subjects limited, the long tail untouched.";
 
     public FleetRequirements Requirements { get; } = new();
 

@@ -281,6 +281,20 @@ public sealed class RateLimitingSettingsReaderValidationTests
     }
 
     [Fact]
+    public void Read_RouteWithEmptyPolicy_IsAnUnlimitedRoute()
+    {
+        // As the proxy reads it (RouteRateLimitBinding): an empty value switches the route's limiting off, e.g. from
+        // an environment variable, and is no error. A cost without a policy still is.
+        var config = Config.Valid();
+        config["ReverseProxy:Routes:r1:Metadata:RateLimitPolicy"] = " ";
+
+        Assert.NotNull(Config.Read(config));
+
+        config["ReverseProxy:Routes:r1:Metadata:RateLimitCost"] = "2";
+        Config.AssertError(Config.ReadInvalid(config), "ReverseProxy:Routes:r1:Metadata:RateLimitCost", "the route names no RateLimitPolicy");
+    }
+
+    [Fact]
     public void Read_BadKnownProxy_NamesTheEntry()
     {
         var config = Config.Valid();
