@@ -3,7 +3,7 @@
 # root, apt-get), builds the runner in Release, and runs it. The runner starts its own gateway, upstream and Redis
 # processes on free loopback ports and stops them by PID.
 #
-#   loadtests/run.sh compare                    # the side-by-side comparison (about 9 minutes)
+#   loadtests/run.sh compare                    # the side-by-side comparison (about 10 minutes)
 #   loadtests/run.sh run zipf --rate 1500       # one scenario; loadtests/run.sh list shows them
 set -euo pipefail
 cd "$(dirname "$0")/.."

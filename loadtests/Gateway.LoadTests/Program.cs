@@ -57,7 +57,7 @@ internal static class LoadTestProgram
                   --gateways N          how many gateway processes to start (default: what the scenario needs)
                   --store redis         Redis instead of the in-memory store; --leases false for exact mode
                   --config FILE         scenario parameters from a JSON object; --name value overrides one
-                  --warmup SECONDS      unreported load first, for JIT and connections (default 3)
+                  --warmup SECONDS      unreported load first: JIT, thread pool, connections (default 10s)
                   --out DIR             where reports go (default loadtests/reports)
               compare [options]         upstream direct, limiting off, in-memory, Redis exact, Redis leases, interleaved
                   --rounds N --seconds S --concurrency C --out DIR

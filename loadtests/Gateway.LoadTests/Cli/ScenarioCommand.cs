@@ -26,7 +26,7 @@ public static class ScenarioCommand
             : new ScenarioParameters(scenarioOptions);
         var tokens = TokenIssuer.Development(layout.AppSettings);
         var reports = commandLine.Option("out") ?? layout.ReportsDirectory;
-        var warmUpText = commandLine.Option("warmup") ?? "3s";
+        var warmUpText = commandLine.Option("warmup") ?? "10s";
         var warmUp = warmUpText is "0" or "0s" ? TimeSpan.Zero
             : ScenarioParameters.TryParseDuration(warmUpText, out var parsed) ? parsed
             : throw new ArgumentException($"--warmup: not a duration: '{warmUpText}' (e.g. 3s, 500ms, 0)");

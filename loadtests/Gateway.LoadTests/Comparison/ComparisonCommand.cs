@@ -22,7 +22,7 @@ public static class ComparisonCommand
 
     public static async Task<int> RunAsync(CommandLine commandLine, CancellationToken cancellationToken)
     {
-        var rounds = int.Parse(commandLine.Option("rounds") ?? "3", CultureInfo.InvariantCulture);
+        var rounds = int.Parse(commandLine.Option("rounds") ?? "5", CultureInfo.InvariantCulture);
         var seconds = TimeSpan.FromSeconds(double.Parse(commandLine.Option("seconds") ?? "5", CultureInfo.InvariantCulture));
         var concurrency = int.Parse(commandLine.Option("concurrency") ?? "64", CultureInfo.InvariantCulture);
         var layout = RepositoryLayout.Find();

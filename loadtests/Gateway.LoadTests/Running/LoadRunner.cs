@@ -49,6 +49,7 @@ public static class LoadRunner
     private sealed class Run(IReadOnlyList<HttpClient> targets, LoadStep step, RunStatistics statistics, Stopwatch clock)
     {
         private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private static readonly TimeSpan MaxSleep = TimeSpan.FromMilliseconds(50);
         private long _inFlight = 1;
         private Exception? _failure;
 
@@ -64,52 +65,53 @@ public static class LoadRunner
             }
         }
 
+        /// <summary>
+        /// Schedules on a thread of its own, which only sleeps (precisely, <see cref="PreciseSleep"/>) and hands each
+        /// due request to the thread pool: sending on the scheduling thread would cap the rate at one thread's speed
+        /// and make later requests late; a timer would make every request a millisecond or two late.
+        /// </summary>
         public async Task OpenLoopAsync(CancellationToken stop)
+        {
+            var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var scheduler = new Thread(() =>
+            {
+                try
+                {
+                    Schedule(stop);
+                    scheduled.TrySetResult();
+                }
+                catch (Exception e)
+                {
+                    scheduled.TrySetException(e);
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "open-loop scheduler",
+            };
+            scheduler.Start();
+            await scheduled.Task.ConfigureAwait(false);
+            Release();
+            await _drained.Task.ConfigureAwait(false);
+        }
+
+        private void Schedule(CancellationToken stop)
         {
             var shape = step.Shape;
             for (long n = 0; n < shape.MaxRequests && !stop.IsCancellationRequested; n++)
             {
                 // Each request has an intended start; its latency counts from there, so a stalled server shows as
-                // latency instead of silently lowering the rate (no coordinated omission).
+                // latency instead of silently lowering the rate (no coordinated omission). Never sent early.
                 var intended = shape.IntendedStart(n);
-                if (!await WaitUntilAsync(intended, stop).ConfigureAwait(false))
+                for (var wait = intended - clock.Elapsed; wait > TimeSpan.Zero && !stop.IsCancellationRequested; wait = intended - clock.Elapsed)
                 {
-                    break;
+                    // In slices, so a cancelled run does not sleep through a long gap of a slow ramp.
+                    PreciseSleep.For(wait < MaxSleep ? wait : MaxSleep);
                 }
 
                 Interlocked.Increment(ref _inFlight);
-                _ = SendThenReleaseAsync(n, intended);
+                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Run.SendThenReleaseAsync(state.N, state.Intended), (Run: this, N: n, Intended: intended), preferLocal: false);
             }
-
-            Release();
-            await _drained.Task.ConfigureAwait(false);
-        }
-
-        /// <summary>
-        /// Waits for a request's intended start: a timer for the bulk (it fires up to a millisecond or so late), then
-        /// yielding until the moment, so the generator's own lateness does not pass for server latency. Never early.
-        /// </summary>
-        private async ValueTask<bool> WaitUntilAsync(TimeSpan intended, CancellationToken stop)
-        {
-            var wait = intended - clock.Elapsed;
-            if (wait > TimeSpan.FromMilliseconds(2))
-            {
-                try
-                {
-                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1.5), stop).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-            }
-
-            while (clock.Elapsed < intended)
-            {
-                Thread.Yield();
-            }
-
-            return !stop.IsCancellationRequested;
         }
 
         public Task ClosedLoopAsync(CancellationToken stop)
