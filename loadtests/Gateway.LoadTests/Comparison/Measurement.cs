@@ -6,6 +6,7 @@ namespace Gateway.LoadTests.Comparison;
 public sealed class Measurement
 {
     private readonly List<double> _rounds = [];
+    private readonly List<double> _roundP99s = [];
 
     public OutcomeStatistics Outcomes { get; } = new();
 
@@ -30,9 +31,18 @@ public sealed class Measurement
     /// </summary>
     public double MedianRatioTo(Measurement baseline)
     {
-        var ratios = _rounds.Zip(baseline._rounds, (mine, theirs) => theirs > 0 ? mine / theirs : 0).Order().ToList();
-        return ratios.Count == 0 ? 0 : ratios.Count % 2 == 1 ? ratios[ratios.Count / 2] : (ratios[(ratios.Count / 2) - 1] + ratios[ratios.Count / 2]) / 2;
+        return Median(_rounds.Zip(baseline._rounds, (mine, theirs) => theirs > 0 ? mine / theirs : 0));
     }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>The median over rounds of this target's p99 minus <paramref name="baseline"/>'s in the same round, in ms.</summary>
+    public double MedianP99GapTo(Measurement baseline) =>
+        Median(_roundP99s.Zip(baseline._roundP99s, (mine, theirs) => mine - theirs));
 
     public void Add(RunStatistics round, long redisCalls)
     {
@@ -40,5 +50,6 @@ public sealed class Measurement
         Elapsed += round.Elapsed;
         RedisCalls += redisCalls;
         _rounds.Add(round.Throughput);
+        _roundP99s.Add(round.PercentileMilliseconds(99));
     }
 }

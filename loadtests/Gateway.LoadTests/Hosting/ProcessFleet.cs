@@ -92,8 +92,7 @@ public sealed class ProcessFleet : IAsyncDisposable
         {
             settings["RateLimiting:Store:Kind"] = "Redis";
             settings["RateLimiting:Store:Redis:Configuration"] = Redis!.Address;
-            // Its own keys: gateways of different configurations never share counters.
-            settings["RateLimiting:Store:Redis:KeyPrefix"] = $"load-{options.Name}:";
+            settings["RateLimiting:Store:Redis:KeyPrefix"] = options.KeyPrefix;
         }
 
         foreach (var (key, value) in options.Settings)

@@ -49,7 +49,7 @@ public sealed class LeaseLifecycleTests
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
         // The rate (and so the ratio) depends on the machine; the bound here only says leases are in use at all.
-        // loadtests/lease-calls.sh measures the ratio at full speed.
+        // The comparison (loadtests/run.sh compare) measures the ratio at full speed.
         Assert.InRange(calls, 1, statuses.Count / 4);
     }
 
