@@ -34,6 +34,16 @@ internal static class LoadTestProgram
             Console.Error.WriteLine(e.Message);
             return 2;
         }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Cancelled: no report (a run cut short would read as a complete one).");
+            return 130;
+        }
     }
 
     private static int ListScenarios()
@@ -60,7 +70,7 @@ internal static class LoadTestProgram
                   --warmup SECONDS      unreported load first: JIT, thread pool, connections (default 10s)
                   --out DIR             where reports go (default loadtests/reports)
               compare [options]         upstream direct, limiting off, in-memory, Redis exact, Redis leases, interleaved
-                  --rounds N --seconds S --concurrency C --out DIR
+                  --rounds N --seconds S --concurrency C --latency-rate R --out DIR
             """);
         return 2;
     }

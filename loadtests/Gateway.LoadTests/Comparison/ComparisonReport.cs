@@ -22,7 +22,7 @@ public static class ComparisonReport
             .AppendLine("# Comparison: upstream direct, limiting off, in-memory, Redis exact, Redis with leases")
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"Started {input.StartedAt:u}. {input.Machine}")
-            .AppendLine(CultureInfo.InvariantCulture, $"Throughput: closed loop, {input.Concurrency} connections, {input.Rounds} interleaved rounds of {input.Seconds.TotalSeconds:0.#} s per target and workload; requests/s over all rounds (slowest-fastest round), ratio = median of per-round ratios to limiting off. Latency: open loop at {input.LatencyRate:0} requests/s (half the limiting-off maximum), hot subject, from each request's intended start, percentiles over all rounds.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Throughput: closed loop, {input.Concurrency} connections, {input.Rounds} interleaved rounds of {input.Seconds.TotalSeconds:0.#} s per target and workload; requests/s over all rounds (slowest-fastest round), ratio = median of per-round ratios to limiting off. Latency: open loop at {input.LatencyRate:0} requests/s (half the limiting-off maximum unless --latency-rate), hot subject, from each request's intended start, percentiles over all rounds.")
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"| target | hot subject req/s | x limiting off | {mix} req/s | x limiting off | 429 path req/s | p50 ms | p99 ms | p99.9 ms | Redis calls/request (hot / mix / 429) |")
             .AppendLine("|---|---|---|---|---|---|---|---|---|---|");

@@ -23,8 +23,6 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public int Id => _process.Id;
-
     /// <summary>Starts <c>dotnet <paramref name="assembly"/> --urls address ...</c> and waits until <paramref name="readyPath"/> answers 200.</summary>
     public static async Task<ChildProcess> StartAsync(string name, string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string readyPath, CancellationToken cancellationToken)
     {

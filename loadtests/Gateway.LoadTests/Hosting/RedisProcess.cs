@@ -143,14 +143,6 @@ public sealed class RedisProcess : IStoreFaults, IAsyncDisposable
         return calls;
     }
 
-    /// <summary>Every command served so far (INFO stats total_commands_processed), this process's own INFO calls included.</summary>
-    public async Task<long> CommandsProcessedAsync()
-    {
-        var info = await CommandAsync("INFO", "stats");
-        var line = info.Split('\n', StringSplitOptions.TrimEntries).First(l => l.StartsWith("total_commands_processed:", StringComparison.Ordinal));
-        return long.Parse(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     string IStoreFaults.Description => "redis-server killed (SIGKILL)";
 
     Task IStoreFaults.BreakAsync(CancellationToken cancellationToken) => KillAsync();

@@ -41,6 +41,8 @@ public static class LoadRunner
         }
 
         run.ThrowIfScenarioFailed();
+        // A run cut short (Ctrl+C) must not be reported as if it had run its course.
+        cancellationToken.ThrowIfCancellationRequested();
 
         statistics.Elapsed = clock.Elapsed;
         return statistics;
@@ -90,9 +92,16 @@ public static class LoadRunner
                 Name = "open-loop scheduler",
             };
             scheduler.Start();
-            await scheduled.Task.ConfigureAwait(false);
-            Release();
-            await _drained.Task.ConfigureAwait(false);
+            try
+            {
+                await scheduled.Task.ConfigureAwait(false);
+            }
+            finally
+            {
+                // Requests already handed out finish (or time out) before the step returns, whatever happened.
+                Release();
+                await _drained.Task.ConfigureAwait(false);
+            }
         }
 
         private void Schedule(CancellationToken stop)
@@ -121,9 +130,16 @@ public static class LoadRunner
             {
                 await Task.Yield();
                 long n;
-                while (!stop.IsCancellationRequested && (n = Interlocked.Increment(ref next)) < step.Shape.MaxRequests)
+                while (!stop.IsCancellationRequested && Volatile.Read(ref _failure) is null && (n = Interlocked.Increment(ref next)) < step.Shape.MaxRequests)
                 {
-                    await SendAsync(n, clock.Elapsed).ConfigureAwait(false);
+                    try
+                    {
+                        await SendAsync(n, clock.Elapsed).ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        Interlocked.CompareExchange(ref _failure, e, null);
+                    }
                 }
             });
             return Task.WhenAll(workers);
@@ -134,6 +150,10 @@ public static class LoadRunner
             try
             {
                 await SendAsync(n, intended).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
             }
             finally
             {
@@ -176,6 +196,9 @@ public static class LoadRunner
 
             statistics.Started(request);
             HttpStatusCode? status = null;
+            // One deadline for the whole exchange, body included: with ResponseHeadersRead the client's own timeout
+            // stops at the headers, and a body that stalls would hold the step open forever.
+            using var timeout = new CancellationTokenSource(LoadClients.Timeout);
             try
             {
                 using var message = new HttpRequestMessage(HttpMethod.Get, request.Path);
@@ -184,15 +207,16 @@ public static class LoadRunner
                     message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", request.Token);
                 }
 
-                using var response = await targets[request.Target].SendAsync(message, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+                using var response = await targets[request.Target].SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                // The body is part of the response: read it, as a client would, so the connection is reused cleanly.
+                // Only a whole response counts under its status (and is observed); one cut off mid-body is an error.
+                await response.Content.CopyToAsync(Stream.Null, timeout.Token).ConfigureAwait(false);
                 status = response.StatusCode;
                 Observe(request, response);
-                // The body is part of the response: read it, as a client would, so the connection is reused cleanly.
-                await response.Content.CopyToAsync(Stream.Null).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
             {
-                // Counted as an error: no response.
+                // Counted as an error: no (whole) response.
             }
 
             var now = clock.Elapsed;

@@ -1,15 +1,5 @@
 namespace Gateway.LoadTests.Running;
 
-/// <summary>How load is applied.</summary>
-public enum LoadMode
-{
-    /// <summary>Requests start on a schedule (a fixed or ramped rate), whether or not earlier ones have finished.</summary>
-    Open,
-
-    /// <summary>A fixed number of clients, each sending its next request when the previous one finished.</summary>
-    Closed,
-}
-
 /// <summary>
 /// A load shape, bounded in time and count. Open loop: a rate that goes linearly from <see cref="Rate"/> to
 /// <see cref="EndRate"/> over the duration (equal for a fixed rate); latency is measured from each request's intended

@@ -42,8 +42,6 @@ public sealed class OutcomeStatistics
     public double PercentileMilliseconds(double percentile) =>
         _latency.TotalCount == 0 ? 0 : _latency.GetValueAtPercentile(percentile) / 1000.0;
 
-    public double MeanMilliseconds => _latency.TotalCount == 0 ? 0 : _latency.GetMean() / 1000.0;
-
     /// <summary>Adds another set's counts and latencies (e.g. the rounds of a comparison) into this one.</summary>
     public void Add(OutcomeStatistics other)
     {
@@ -60,7 +58,13 @@ public sealed class OutcomeStatistics
 
     internal void Record(HttpStatusCode? status, long latencyMicroseconds)
     {
-        _latency.RecordValue(Math.Clamp(latencyMicroseconds, 1, HighestLatencyMicroseconds));
+        // Latency of responses only: a refused connection (a millisecond) or a timeout (30 s) is not a response time,
+        // and would move the percentiles of the requests that were answered.
+        if (status is not null)
+        {
+            _latency.RecordValue(Math.Clamp(latencyMicroseconds, 1, HighestLatencyMicroseconds));
+        }
+
         switch (status)
         {
             case null:

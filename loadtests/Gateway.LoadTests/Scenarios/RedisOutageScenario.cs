@@ -34,7 +34,7 @@ public sealed class RedisOutageScenario : ILoadScenario
         var outageFor = p.Duration("outageFor", TimeSpan.FromSeconds(8));
         var subjects = p.Int("subjects", 30);
         var subjectRate = p.Double("subjectRate", 5);
-        var hotDemand = p.Double("hotDemand", 3);
+        var hotDemand = p.Double("hotDemand", 6);
         var tier = p.Text("tier", "pro");
         var limit = await context.ProbePolicyAsync(tier, cancellationToken).ConfigureAwait(false);
 
@@ -79,10 +79,17 @@ public sealed class RedisOutageScenario : ILoadScenario
             await faults.BreakAsync(cancellationToken).ConfigureAwait(false);
             events.Add(new ScenarioEvent(step.Name, clock.Elapsed, "store broken"));
             Volatile.Write(ref phase, 1);
-            await Task.Delay(outageFor, cancellationToken).ConfigureAwait(false);
-            await faults.RestoreAsync(cancellationToken).ConfigureAwait(false);
-            events.Add(new ScenarioEvent(step.Name, clock.Elapsed, "store restored"));
-            Volatile.Write(ref phase, 2);
+            try
+            {
+                await Task.Delay(outageFor, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Restored even when the run is cancelled mid-outage: the store is not the scenario's to keep.
+                await faults.RestoreAsync(CancellationToken.None).ConfigureAwait(false);
+                events.Add(new ScenarioEvent(step.Name, clock.Elapsed, "store restored"));
+                Volatile.Write(ref phase, 2);
+            }
         }, cancellationToken);
         RunStatistics result;
         try
@@ -104,15 +111,20 @@ public sealed class RedisOutageScenario : ILoadScenario
 
         var table = new ReportTable($"Responses by phase ({faults.Description} at {outageAt.TotalSeconds:0.#} s for {outageFor.TotalSeconds:0.#} s)",
             ["phase", "steady 2xx", "steady 429", "steady other", "hot 2xx", "hot 429", "hot other"], rows);
-        var hotBound = limit.AdmissionBound(result.Elapsed) * 2;
+        // While Redis is gone the instances' fallback shares add up to the limit per window, so over the outage the hot
+        // subject may get the limit once per window the outage touches, plus the limit once more for requests Redis
+        // decided just before the break whose responses arrived after it. Its demand (hotDemand x the limit) is set
+        // well above that, so a fallback that stopped limiting would fail this check.
+        var outageWindows = (long)Math.Ceiling(outageFor.TotalSeconds / limit.WindowSeconds) + 1;
+        var duringBound = limit.Quota * (outageWindows + 1);
         return new ScenarioResult(Name, Description, startedAt, [result],
         [
             new("no 5xx and no dropped requests", result.Total.ServerErrors + result.Errors == 0,
                 $"{result.Total.ServerErrors} 5xx, {result.Errors} without a response, of {result.Sent}"),
             new("the hot subject is still refused during the outage", counts[1, HotGroup, 1] > 0,
                 $"{counts[1, HotGroup, 0]} admitted, {counts[1, HotGroup, 1]} refused while the store was down"),
-            new("the hot subject stays within twice its limit", result.Group(HotGroup).Success <= hotBound,
-                $"{result.Group(HotGroup).Success} admitted over {result.Elapsed.TotalSeconds:F1} s; bound {hotBound} (the documented outage bound is 2x the limit)"),
+            new("the hot subject is held to the outage bound", counts[1, HotGroup, 0] <= duringBound,
+                $"{counts[1, HotGroup, 0]} admitted of {counts[1, HotGroup, 0] + counts[1, HotGroup, 1]} sent during the outage; bound {duringBound} (the limit once per window the outage touches ({outageWindows}), plus once for responses decided before the break)"),
             new("steady subjects keep being served", counts[1, SteadyGroup, 0] > 0 && counts[2, SteadyGroup, 0] > 0,
                 $"{counts[1, SteadyGroup, 0]} admitted during the outage, {counts[2, SteadyGroup, 0]} after"),
         ], p.Used) { Tables = [table], Events = events };

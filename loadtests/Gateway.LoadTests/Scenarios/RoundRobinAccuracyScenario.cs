@@ -5,7 +5,7 @@ using Gateway.LoadTests.Running;
 namespace Gateway.LoadTests.Scenarios;
 
 /// <summary>
-/// Several gateway instances behind round-robin (request n goes to instance n mod count), sharing one Redis:
+/// Several gateway instances behind round-robin (each subject's requests rotate over every instance), sharing one Redis:
 /// <c>subjects</c> subjects of a fixed-window tier (<c>metered</c>: 200 per 10 s) at <c>demand</c> times their limit.
 /// Each admitted request is assigned to its window by the reset time the gateway reported; the report prints admitted
 /// vs limit for every subject and window. Passes when no window admitted more than the limit.
@@ -41,8 +41,10 @@ public sealed class RoundRobinAccuracyScenario : ILoadScenario
 
         var step = new LoadStep("round-robin", LoadShape.OpenLoop(rate, duration), n =>
         {
+            // Target from n / subjects, not n: with n mod gateways, a subject count that is a multiple of the instance
+            // count would pin every subject to one instance, and the check would pass without shared counters.
             var subject = (int)(n % subjects);
-            return new RequestSpec((int)(n % gateways), LoadTestRoutes.Path(names[subject]), tokens[subject], 0, subject);
+            return new RequestSpec((int)(n / subjects % gateways), LoadTestRoutes.Path(names[subject]), tokens[subject], 0, subject);
         })
         {
             Observe = (request, response) =>

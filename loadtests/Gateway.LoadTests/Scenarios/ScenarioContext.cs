@@ -41,6 +41,7 @@ public sealed class ScenarioContext : IDisposable
 
     public Task<RunStatistics> RunStepAsync(LoadStep step, CancellationToken cancellationToken)
     {
+        Parameters.ThrowIfAnyUnknown();
         var statistics = new RunStatistics(step);
         return _progress is null
             ? LoadRunner.RunAsync(Clients, statistics, cancellationToken)

@@ -36,6 +36,19 @@ public sealed class ScenarioParameters
         return new ScenarioParameters(values);
     }
 
+    /// <summary>
+    /// Refuses parameters given but never read: a misspelt name (<c>--ramp</c> for <c>--rampTo</c>) would otherwise run
+    /// the default without a word. Scenarios read every parameter before their first step, which calls this.
+    /// </summary>
+    public void ThrowIfAnyUnknown()
+    {
+        var unknown = _values.Keys.Where(k => !_used.ContainsKey(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"Unknown parameter(s) {string.Join(", ", unknown.Select(k => $"'{k}'"))}; this scenario reads {string.Join(", ", _used.Keys)}.");
+        }
+    }
+
     public int Int(string name, int fallback) => Read(name, fallback, (string s, out int v) => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out v));
 
     public double Double(string name, double fallback) => Read(name, fallback, (string s, out double v) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v));

@@ -36,6 +36,8 @@ public sealed class ZipfSubjectsScenario : ILoadScenario
         var zipf = new ZipfDistribution(subjects, exponent);
         var subjectTier = Enumerable.Range(0, subjects).Select(r => TierOf(Interleave.Uniform(r, salt: 7), tierMix)).ToArray();
         var names = Enumerable.Range(0, subjects).Select(r => $"zipf-{context.RunId}-{r}").ToArray();
+        // Minted before the step: signing thousands of tokens inside it would measure the load generator.
+        var tokens = Enumerable.Range(0, subjects).Select(r => context.Tokens.For(names[r], tiers[subjectTier[r]])).ToArray();
         var admitted = new long[subjects];
         var refused = new long[subjects];
         var gateways = context.Gateways.Count;
@@ -44,7 +46,7 @@ public sealed class ZipfSubjectsScenario : ILoadScenario
         {
             var rank = zipf.Sample(Interleave.Uniform(n, salt: 11));
             var tier = subjectTier[rank];
-            return new RequestSpec((int)(n % gateways), LoadTestRoutes.Path(names[rank]), context.Tokens.For(names[rank], tiers[tier]), tier, rank);
+            return new RequestSpec((int)(n % gateways), LoadTestRoutes.Path(names[rank]), tokens[rank], tier, rank);
         })
         {
             Groups = tiers,

@@ -147,9 +147,9 @@ public sealed class ScenarioSmokeTests
 
         AssertUpstreamSawTheAdmitted(cluster.Upstream, result);
         // Not the per-phase checks (refused during, served after): which requests land in which phase is timing.
-        // "Within twice its limit" is the documented fallback bound, 2x the limit in each window the run touches (400
-        // here for the <= 2 windows of a 5 s run): the product guarantees it, whatever the timing. Seen: 200-309.
-        AssertChecksPassed(result, "no 5xx and no dropped requests", "the hot subject stays within twice its limit");
+        // The outage bound (the limit once per window the 2 s outage touches, plus once: 300 here) holds whatever the
+        // timing; at 100/s for ~2 s this short run cannot reach it, so here it checks the wiring, not the fallback.
+        AssertChecksPassed(result, "no 5xx and no dropped requests", "the hot subject is held to the outage bound");
         var step = result.Steps.Single();
         Assert.Equal(0, step.OtherStatus);
         Assert.Equal(0, step.Group("steady").Limited);
