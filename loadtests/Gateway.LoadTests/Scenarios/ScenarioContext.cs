@@ -61,9 +61,15 @@ public sealed class ScenarioContext : IDisposable
             return;
         }
 
+        // Half on the load route's free tier (soon refused: the 429 path), half on the unlimited bench route (admitted
+        // and proxied: the allow path), 50 subjects each.
         var tokens = Enumerable.Range(0, 50).Select(i => Tokens.For($"warm-up-{RunId}-{i}", "free")).ToArray();
         var step = new LoadStep("warm-up", LoadShape.ClosedLoop(32 * Gateways.Count, duration), n =>
-            new RequestSpec((int)(n % Gateways.Count), LoadTestRoutes.Path($"warm-up-{RunId}-{n / Gateways.Count % 50}"), tokens[n / Gateways.Count % 50]));
+        {
+            var subject = (int)(n / 2 % 50);
+            var path = n % 2 == 0 ? LoadTestRoutes.Path($"warm-up-{RunId}-{subject}") : LoadTestRoutes.AllowPath($"warm-up-{RunId}-{subject}");
+            return new RequestSpec((int)(n / 100 % Gateways.Count), path, tokens[subject]);
+        });
         await LoadRunner.RunAsync(Clients, step, cancellationToken).ConfigureAwait(false);
     }
 
