@@ -45,20 +45,22 @@ public sealed class ConsoleProgress : IStepProgress
     private static string Line(RunStatistics s, TimeSpan elapsed) => string.Create(CultureInfo.InvariantCulture,
         $"  {s.Step.Name} {elapsed.TotalSeconds,5:F0}/{s.Step.Shape.Duration.TotalSeconds:F0} s  sent {s.Sent}  2xx {s.Success}  429 {s.Limited}  other {s.OtherStatus}  errors {s.Errors}  {LastSecondRate(s, elapsed):F0}/s  p99 {s.PercentileMilliseconds(99):F2} ms");
 
-    private static Table Table(RunStatistics s, TimeSpan elapsed)
+    /// <summary>A progress line over a narrow table, so it fits an 80-column terminal without wrapping.</summary>
+    private static Rows Table(RunStatistics s, TimeSpan elapsed)
     {
         var duration = s.Step.Shape.Duration;
         var done = Math.Min(1, elapsed / duration);
-        var bar = new string('#', (int)(done * 30)).PadRight(30, '.');
-        return new Table()
+        var bar = new string('#', (int)(done * 20)).PadRight(20, '.');
+        var heading = new Markup(string.Create(CultureInfo.InvariantCulture,
+            $"[bold]{Markup.Escape(s.Step.Name)}[/] {bar} {elapsed.TotalSeconds:F0}/{duration.TotalSeconds:F0} s  {Markup.Escape(s.Step.Shape.Describe())}"));
+        var table = new Table()
             .Border(TableBorder.Rounded)
-            .AddColumns("step", "progress", "sent", "[green]2xx[/]", "[yellow]429[/]", "[red]other[/]", "[red]errors[/]", "req/s (last s)", "p99 ms")
+            .AddColumns("sent", "[green]2xx[/]", "[yellow]429[/]", "[red]other[/]", "[red]errors[/]", "req/s (last s)", "p99 ms")
             .AddRow(
-                Markup.Escape(s.Step.Name),
-                $"{bar} {elapsed.TotalSeconds:F0}/{duration.TotalSeconds:F0} s",
                 N(s.Sent), N(s.Success), N(s.Limited), N(s.OtherStatus), N(s.Errors),
                 LastSecondRate(s, elapsed).ToString("F0", CultureInfo.InvariantCulture),
                 s.PercentileMilliseconds(99).ToString("F2", CultureInfo.InvariantCulture));
+        return new Rows(heading, table);
     }
 
     private static double LastSecondRate(RunStatistics s, TimeSpan elapsed)
