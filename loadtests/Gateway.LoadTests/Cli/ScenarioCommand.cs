@@ -42,9 +42,7 @@ public static class ScenarioCommand
             var gateways = targets.Split(',').Select(t => new Uri(t)).ToList();
             RequireGateways(scenario, gateways.Count);
             using var context = new ScenarioContext(gateways, tokens, parameters, progress: new ConsoleProgress());
-            await context.WarmUpAsync(warmUp, cancellationToken).ConfigureAwait(false);
-            result = await scenario.RunAsync(context, cancellationToken).ConfigureAwait(false);
-            result = result with { Environment = $"Targets: {string.Join(", ", gateways)} (started elsewhere). {Machine()}" };
+            result = await WarmUpAndRunAsync(scenario, context, warmUp, $"Targets: {string.Join(", ", gateways)} (started elsewhere).", cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -57,9 +55,7 @@ public static class ScenarioCommand
             Console.WriteLine($"Starting {count} gateway process(es){(redis ? $" on a redis-server of their own (leases {(leases ? "on" : "off")})" : " (in-memory store)")} and the sample upstream...");
             await using var fleet = await ProcessFleet.StartAsync(layout, Enumerable.Range(1, count).Select(i => new GatewayProcessOptions($"gateway{i}", redis, leases)).ToList(), cancellationToken).ConfigureAwait(false);
             using var context = new ScenarioContext(fleet.Gateways.Select(g => g.Address).ToList(), tokens, parameters, fleet.Redis, new ConsoleProgress());
-            await context.WarmUpAsync(warmUp, cancellationToken).ConfigureAwait(false);
-            result = await scenario.RunAsync(context, cancellationToken).ConfigureAwait(false);
-            result = result with { Environment = $"{count} gateway process(es) started by the runner, store {(redis ? $"Redis (leases {(leases ? "on" : "off")})" : "in-memory")}. {Machine()}" };
+            result = await WarmUpAndRunAsync(scenario, context, warmUp, $"{count} gateway process(es) started by the runner, store {(redis ? $"Redis (leases {(leases ? "on" : "off")})" : "in-memory")}.", cancellationToken).ConfigureAwait(false);
         }
 
         var folder = ReportWriter.Write(reports, result);
@@ -67,6 +63,13 @@ public static class ScenarioCommand
         Console.WriteLine(MarkdownReport.Render(result));
         Console.WriteLine($"Report: {Path.Combine(folder, "report.html")} and report.md");
         return result.Passed && result.CountsAddUp ? 0 : 1;
+    }
+
+    private static async Task<ScenarioResult> WarmUpAndRunAsync(ILoadScenario scenario, ScenarioContext context, TimeSpan warmUp, string environment, CancellationToken cancellationToken)
+    {
+        await context.WarmUpAsync(warmUp, cancellationToken).ConfigureAwait(false);
+        var result = await scenario.RunAsync(context, cancellationToken).ConfigureAwait(false);
+        return result with { Environment = $"{environment} {Machine()}" };
     }
 
     /// <summary>A scenario about several instances proves nothing on fewer (round-robin on one instance always passes).</summary>

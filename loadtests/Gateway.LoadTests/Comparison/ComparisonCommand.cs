@@ -79,7 +79,7 @@ public static class ComparisonCommand
                 {
                     var step = new LoadStep($"{workload.Name}", LoadShape.ClosedLoop(concurrency, seconds), workload.Plan);
                     var (statistics, calls) = await MeasureAsync(clients[target.Name], step, target.UsesRedis ? redis : null, cancellationToken).ConfigureAwait(false);
-                    Measure(throughput, target.Name, workload.Name).Add(statistics, calls);
+                    Measure(throughput, (target.Name, workload.Name)).Add(statistics, calls);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  round {round + 1}/{rounds}  {workload.Name,-28} {target.Name,-16} {statistics.Throughput,8:F0} req/s  p99 {statistics.PercentileMilliseconds(99),6:F2} ms  2xx {statistics.Success}  429 {statistics.Limited}  other {statistics.OtherStatus + statistics.Errors}  redis calls {calls}"));
                 }
@@ -96,7 +96,7 @@ public static class ComparisonCommand
             {
                 var step = new LoadStep("latency", LoadShape.OpenLoop(latencyRate, seconds), workloads[0].Plan);
                 var (statistics, calls) = await MeasureAsync(clients[target.Name], step, target.UsesRedis ? redis : null, cancellationToken).ConfigureAwait(false);
-                (latency.TryGetValue(target.Name, out var m) ? m : latency[target.Name] = new Measurement()).Add(statistics, calls);
+                Measure(latency, target.Name).Add(statistics, calls);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  round {round + 1}/{rounds}  latency at {latencyRate:0} req/s      {target.Name,-16} p50 {statistics.PercentileMilliseconds(50):F2} ms  p99 {statistics.PercentileMilliseconds(99):F2} ms  p99.9 {statistics.PercentileMilliseconds(99.9):F2} ms"));
             }
@@ -116,8 +116,9 @@ public static class ComparisonCommand
         return failures == 0 ? 0 : 1;
     }
 
-    private static Measurement Measure(Dictionary<(string, string), Measurement> all, string target, string workload) =>
-        all.TryGetValue((target, workload), out var m) ? m : all[(target, workload)] = new Measurement();
+    private static Measurement Measure<TKey>(Dictionary<TKey, Measurement> all, TKey key)
+        where TKey : notnull =>
+        all.TryGetValue(key, out var m) ? m : all[key] = new Measurement();
 
     private static async Task<(RunStatistics Statistics, long RedisCalls)> MeasureAsync(HttpClient client, LoadStep step, RedisProcess? redis, CancellationToken cancellationToken)
     {

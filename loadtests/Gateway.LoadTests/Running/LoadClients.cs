@@ -21,6 +21,7 @@ public static class LoadClients
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             ConnectTimeout = TimeSpan.FromSeconds(5),
         };
-        return new HttpClient(handler) { BaseAddress = target, Timeout = Timeout };
+        // The runner's own per-request deadline (Timeout) covers the body too; the client's would stop at the headers.
+        return new HttpClient(handler) { BaseAddress = target, Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
 }

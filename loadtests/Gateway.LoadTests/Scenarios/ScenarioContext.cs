@@ -81,7 +81,9 @@ public sealed class ScenarioContext : IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, LoadTestRoutes.Path($"probe-{RunId}-{tier}"));
         request.Headers.Authorization = new("Bearer", Tokens.For($"probe-{RunId}-{tier}", tier));
-        using var response = await Clients[0].SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(LoadClients.Timeout);
+        using var response = await Clients[0].SendAsync(request, timeout.Token).ConfigureAwait(false);
         return RateLimitPolicyField.Parse(response).FirstOrDefault()
             ?? throw new InvalidOperationException($"{Gateways[0]}{LoadTestRoutes.Path("...")} answered {(int)response.StatusCode} without a RateLimit-Policy field: is the {LoadTestRoutes.Overlay} overlay loaded (Gateway:Overlays={LoadTestRoutes.Overlay})?");
     }

@@ -32,11 +32,10 @@ public sealed class RedisFaultTests
     public async Task RedisKilledAndRestarted_FallbackEngages_SharedLimitingResumes()
     {
         await using var redis = await RedisProcess.CreateAsync();
-        await using var gateways = await StartGatewaysAsync(redis);
-        await WaitForSettledFleetAsync(gateways);
+        await using var gateways = await StartSettledGatewaysAsync(redis);
         var (path, token) = Subject();
 
-        var load = SteadyLoad.Start(gateways.Instances, path, token, clients: 6, TimeSpan.FromMilliseconds(20), ClientTimeout);
+        var load = StartLoad(gateways, path, token);
         await Task.Delay(TimeSpan.FromSeconds(2));
         _output.WriteLine($"killed at {load.Elapsed.TotalSeconds:F2} s");
         await redis.KillAsync();
@@ -58,11 +57,10 @@ public sealed class RedisFaultTests
     public async Task RedisStalled_NoRequestWaitsLongerThanTheDeadline()
     {
         await using var redis = await RedisProcess.CreateAsync();
-        await using var gateways = await StartGatewaysAsync(redis);
-        await WaitForSettledFleetAsync(gateways);
+        await using var gateways = await StartSettledGatewaysAsync(redis);
         var (path, token) = Subject();
 
-        var load = SteadyLoad.Start(gateways.Instances, path, token, clients: 6, TimeSpan.FromMilliseconds(20), ClientTimeout);
+        var load = StartLoad(gateways, path, token);
         await Task.Delay(TimeSpan.FromSeconds(1));
         var pausedAt = load.Elapsed;
         Assert.Equal("+OK", await redis.CommandAsync("CLIENT", "PAUSE", "3000"));
@@ -81,11 +79,10 @@ public sealed class RedisFaultTests
     public async Task RedisClientConnectionsKilled_GatewaysReconnectWithoutErrors()
     {
         await using var redis = await RedisProcess.CreateAsync();
-        await using var gateways = await StartGatewaysAsync(redis);
-        await WaitForSettledFleetAsync(gateways);
+        await using var gateways = await StartSettledGatewaysAsync(redis);
         var (path, token) = Subject();
 
-        var load = SteadyLoad.Start(gateways.Instances, path, token, clients: 6, TimeSpan.FromMilliseconds(20), ClientTimeout);
+        var load = StartLoad(gateways, path, token);
         await Task.Delay(TimeSpan.FromSeconds(1));
         var killed = await redis.CommandAsync("CLIENT", "KILL", "TYPE", "normal");
         await Task.Delay(TimeSpan.FromSeconds(2));
@@ -106,7 +103,7 @@ public sealed class RedisFaultTests
         Assert.All(gateways.Instances, i => Assert.Equal(CircuitState.Open, Breaker(i).State));
         await AssertReadinessAsync(gateways.Instances[0], "Degraded", "Open");
 
-        var load = SteadyLoad.Start(gateways.Instances, path, token, clients: 6, TimeSpan.FromMilliseconds(20), ClientTimeout);
+        var load = StartLoad(gateways, path, token);
         await Task.Delay(TimeSpan.FromSeconds(2));
         await redis.StartAsync();
         var joined = await WaitForCircuitAsync(gateways, CircuitState.Closed, TimeSpan.FromSeconds(20));
@@ -149,6 +146,25 @@ public sealed class RedisFaultTests
         Assert.Equal(circuit, body.RootElement.GetProperty("store").GetProperty("circuit").GetString());
         using var alive = await instance.Client.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+    }
+
+    /// <summary>About 300 requests a second over the three gateways, from six paced clients.</summary>
+    private static SteadyLoad StartLoad(GatewayCluster gateways, string path, string token) =>
+        SteadyLoad.Start(gateways.Instances, path, token, clients: 6, TimeSpan.FromMilliseconds(20), ClientTimeout);
+
+    private async Task<GatewayCluster> StartSettledGatewaysAsync(RedisProcess redis)
+    {
+        var gateways = await StartGatewaysAsync(redis);
+        try
+        {
+            await WaitForSettledFleetAsync(gateways);
+            return gateways;
+        }
+        catch
+        {
+            await gateways.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>

@@ -169,11 +169,7 @@ local function read_state(key)
 end
 
 local function evaluate(i, s, c)
-  local base = FIRST_RULE_ARG + (i - 1) * 4
-  local algorithm = tonumber(ARGV[base])
-  local limit = tonumber(ARGV[base + 1])
-  local window = tonumber(ARGV[base + 2])
-  local burst = tonumber(ARGV[base + 3])
+  local algorithm, limit, window, burst = rule_at(FIRST_RULE_ARG, i)
   if algorithm == 1 then return fixed(s, limit, window, c) end
   if algorithm == 2 then return sliding(s, limit, window, c) end
   return bucket(s, limit, window, burst, c)

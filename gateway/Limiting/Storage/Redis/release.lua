@@ -23,11 +23,7 @@ local n = (#ARGV - FIRST_RULE_ARG + 1) / 4
 
 local returned = 0
 for i = 1, n do
-  local base = FIRST_RULE_ARG + (i - 1) * 4
-  local algorithm = tonumber(ARGV[base])
-  local limit = tonumber(ARGV[base + 1])
-  local window = tonumber(ARGV[base + 2])
-  local burst = tonumber(ARGV[base + 3])
+  local algorithm, limit, window, burst = rule_at(FIRST_RULE_ARG, i)
   local h = redis.call('HMGET', KEYS[i], 'w', 'c', 't')
   local w = tonumber(h[1])
   if w ~= nil then

@@ -14,6 +14,12 @@ local function clock(argument)
   return at
 end
 
+-- Rule i (from 1) of the arguments, four per rule from `first`: algorithm, limit, window in microseconds, burst.
+local function rule_at(first, i)
+  local base = first + (i - 1) * 4
+  return tonumber(ARGV[base]), tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
+end
+
 -- Rounds a non-negative duration up, so "retry after" never points before the admitting instant.
 local function ceil_micros(x)
   if x <= 0 then return 0 end
