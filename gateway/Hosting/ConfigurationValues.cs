@@ -51,6 +51,24 @@ internal static class ConfigurationValues
         return number;
     }
 
+    /// <summary>A number in (0, 1], such as a ratio.</summary>
+    public static double ReadFraction(IConfigurationSection section, string key, double defaultValue, ConfigurationErrors errors)
+    {
+        var value = section[key];
+        if (value is null)
+        {
+            return defaultValue;
+        }
+
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !(number > 0 && number <= 1))
+        {
+            errors.Add(Combine(section.Path, key), $"must be a number above 0 and at most 1, got '{value}'");
+            return defaultValue;
+        }
+
+        return number;
+    }
+
     public static bool ReadBool(IConfigurationSection section, string key, bool defaultValue, ConfigurationErrors errors)
     {
         var value = section[key];

@@ -135,11 +135,11 @@ internal sealed partial class RateLimitMiddleware
                 },
                 (context, decision, settings.Headers.Legacy));
             await _next(context);
-            if (policy.RefundBackendFailures && context.Features.Get<IForwarderErrorFeature>() is { } failure
+            if (policy.RefundBackendFailures && context.Features.Get<IForwarderErrorFeature>() is { } failure && BackendReach.NeverReached(failure)
                 && Stopwatch.GetElapsedTime(admittedAt).Ticks / TimeSpan.TicksPerMicrosecond < FirstWindowEnd(decision))
             {
-                // Only while every window the request was counted in is still open: a permit given back into a later
-                // window would be a permit that window never had.
+                // Only when the backend provably never saw the request, and only while every window the request was
+                // counted in is still open: a permit given back into a later window would be a permit that window never had.
                 await RefundAsync(request, decision.Basis, failure.Error, policy.Name);
             }
 
@@ -188,7 +188,7 @@ internal sealed partial class RateLimitMiddleware
         _ => decision.Allowed ? "allowed" : dryRun ? "dry_run_limited" : "limited",
     };
 
-    /// <summary>The backend never answered: the request's permits go back (the policy asked for it).</summary>
+    /// <summary>The backend never received the request: its permits go back (the policy asked for it).</summary>
     private async Task RefundAsync(RateLimitRequest request, DecisionBasis basis, ForwarderError error, string policy)
     {
         try
@@ -216,10 +216,10 @@ internal sealed partial class RateLimitMiddleware
         [LoggerMessage(EventId = 1207, Level = LogLevel.Information, Message = "Dry run: policy {Policy} would refuse (rule {Rule}, tier {Tier}, subject {SubjectHash}); forwarded.")]
         public static partial void DryRunRejected(ILogger logger, string policy, string rule, string tier, string subjectHash);
 
-        [LoggerMessage(EventId = 1205, Level = LogLevel.Debug, Message = "Refunded a request of policy {Policy}: the backend never answered ({Error}).")]
+        [LoggerMessage(EventId = 1205, Level = LogLevel.Debug, Message = "Refunded a request of policy {Policy}: it never reached the backend ({Error}).")]
         public static partial void Refunded(ILogger logger, string policy, ForwarderError error);
 
-        [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Could not refund a request of policy {Policy} whose backend never answered.")]
+        [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Could not refund a request of policy {Policy} that never reached the backend.")]
         public static partial void RefundFailed(ILogger logger, Exception exception, string policy);
 
         [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Admitted: policy {Policy}, rule {Rule}, tier {Tier}, subject {SubjectHash}, {Remaining} left.")]

@@ -29,6 +29,18 @@ public static class GatewayMetrics
     public static readonly Counter<long> StoreErrors = Meter.CreateCounter<long>(
         "gateway.ratelimit.store.errors", unit: "{call}", description: "Redis calls that failed or missed the deadline.");
 
+    /// <summary>Store calls that missed the deadline and answered later: what they did is accounted for, not lost.</summary>
+    public static readonly Counter<long> LateAnswers = Meter.CreateCounter<long>(
+        "gateway.ratelimit.store.late_answers", unit: "{call}", description: "Redis calls that missed the deadline and answered later, by script.");
+
+    /// <summary>Permits late answers took in Redis, by what they went to: absorbed (paid for fallback admissions), leased, returned.</summary>
+    public static readonly Counter<long> LatePermits = Meter.CreateCounter<long>(
+        "gateway.ratelimit.store.late_permits", unit: "{permit}", description: "Permits taken by late answers: absorbed fallback admissions, leased, or returned to Redis.");
+
+    /// <summary>Permits admitted on local fallback and then added to Redis's counters, or dropped.</summary>
+    public static readonly Counter<long> ReconciledPermits = Meter.CreateCounter<long>(
+        "gateway.ratelimit.fallback.reconciled_permits", unit: "{permit}", description: "Permits admitted on local fallback, by outcome: reconciled into Redis, or expired (their windows closed).");
+
     /// <summary>Latency of store calls.</summary>
     public static readonly Histogram<double> StoreLatency = Meter.CreateHistogram<double>(
         "gateway.ratelimit.store.duration", unit: "ms", description: "Duration of Redis script calls.");
@@ -36,6 +48,7 @@ public static class GatewayMetrics
     private static Func<int> _circuitOpen = static () => 0;
     private static Func<int> _liveInstances = static () => 1;
     private static Func<double> _clockOffset = static () => 0;
+    private static Func<long> _pendingPermits = static () => 0;
 
     static GatewayMetrics()
     {
@@ -46,11 +59,14 @@ public static class GatewayMetrics
             unit: "{instance}", description: "Live gateway instances counted from heartbeats.");
         Meter.CreateObservableGauge("gateway.ratelimit.store.clock_offset", static () => Volatile.Read(ref _clockOffset)(),
             unit: "ms", description: "Redis's clock minus this gateway's, at the last heartbeat.");
+        Meter.CreateObservableGauge("gateway.ratelimit.fallback.pending_permits", static () => Volatile.Read(ref _pendingPermits)(),
+            unit: "{permit}", description: "Permits admitted on local fallback and not yet counted in Redis.");
     }
 
-    /// <summary>Points the gauges at the Redis store's live state (circuit, live instances, clock offset).</summary>
-    public static void ObserveStore(Func<int> circuitOpen, Func<int> liveInstances, Func<double> clockOffsetMilliseconds)
+    /// <summary>Points the gauges at the Redis store's live state (circuit, live instances, clock offset, fallback ledger).</summary>
+    public static void ObserveStore(Func<int> circuitOpen, Func<int> liveInstances, Func<double> clockOffsetMilliseconds, Func<long> pendingPermits)
     {
+        Volatile.Write(ref _pendingPermits, pendingPermits);
         Volatile.Write(ref _circuitOpen, circuitOpen);
         Volatile.Write(ref _liveInstances, liveInstances);
         Volatile.Write(ref _clockOffset, clockOffsetMilliseconds);

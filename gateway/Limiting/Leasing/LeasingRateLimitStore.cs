@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Gateway.Limiting.Policies;
+using Gateway.Limiting.Resilience;
 using Gateway.Limiting.Storage;
 using Gateway.Observability;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,7 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
     private readonly ConcurrentDictionary<string, LeasedPartition> _partitions = new(StringComparer.Ordinal);
     private readonly IRateLimitStore _exact;
     private readonly ILeaseSource _source;
+    private readonly ILateGrantAbsorber? _absorber;
     private readonly LeaseSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILogger<LeasingRateLimitStore> _logger;
@@ -37,10 +39,18 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
     private int _count;
     private volatile bool _stopping;
 
-    public LeasingRateLimitStore(IRateLimitStore exact, ILeaseSource source, LeaseSettings settings, TimeProvider time, ILogger<LeasingRateLimitStore> logger)
+    /// <param name="exact">Decides a request in the store itself (exact mode, peeks, a stopping gateway).</param>
+    /// <param name="source">Grants and takes back batches of permits.</param>
+    /// <param name="settings">Lease sizes and lifetimes.</param>
+    /// <param name="time">The local clock leases measure durations on.</param>
+    /// <param name="logger">Warnings about returns that failed and keys evicted.</param>
+    /// <param name="absorber">What a refill that answered after its deadline pays for first (the fallback ledger); none in unit tests.</param>
+    public LeasingRateLimitStore(
+        IRateLimitStore exact, ILeaseSource source, LeaseSettings settings, TimeProvider time, ILogger<LeasingRateLimitStore> logger, ILateGrantAbsorber? absorber = null)
     {
         _exact = exact;
         _source = source;
+        _absorber = absorber;
         _settings = settings;
         _time = time;
         _logger = logger;
@@ -250,9 +260,54 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
         var holding = sameRules && previous!.Available > 0 && askedAt < previous.ExpiresAt;
         var want = sameRules ? LeaseSize(previous!, askedAt, need) : need;
 
-        // One refill serves many requests: none of their cancellations may abandon it halfway.
-        var grant = await _source.GrantAsync(
-            new LeaseRequest(partition.Key, rules, need, want, _holdMicros, holding), CancellationToken.None).ConfigureAwait(false);
+        LeaseGrant grant;
+        try
+        {
+            // One refill serves many requests: none of their cancellations may abandon it halfway.
+            grant = await _source.GrantAsync(
+                new LeaseRequest(partition.Key, rules, need, want, _holdMicros, holding), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (StoreDeadlineExceededException late) when (late.LateAnswer is Task<LeaseGrant> answer)
+        {
+            // The requests waiting on this refill are decided by their failure mode now; what the call grants when it
+            // answers pays for those decisions first, and the rest still serves as a lease. The waiters get an error
+            // without the late answer: it is accounted for here, once.
+            _ = AcceptLateGrantAsync(partition, rules, need, want, generation, askedAt, answer);
+            throw new StoreUnavailableException(late.Message, late);
+        }
+
+        ApplyGrant(partition, rules, need, want, generation, askedAt, grant);
+    }
+
+    /// <summary>
+    /// A refill that missed its deadline answered after all: the permits it took first pay for the fallback admissions of
+    /// the key in that window (they were made because this call was late), the rest is a lease like any other.
+    /// </summary>
+    private async Task AcceptLateGrantAsync(LeasedPartition partition, RuleSet rules, long need, long want, int generation, long askedAt, Task<LeaseGrant> answer)
+    {
+        if (await StoreDeadlineExceededException.GrantWhenAnsweredAsync(answer).ConfigureAwait(false) is not { } grant)
+        {
+            return;
+        }
+
+        if (grant.Granted == 0)
+        {
+            // A refusal: the key was out of quota, which a cached refusal may as well know.
+            ApplyGrant(partition, rules, need, want, generation, askedAt, grant);
+            return;
+        }
+
+        var absorbed = _absorber?.Absorb(partition.Key, rules, grant.StoreTime, grant.Granted) ?? 0;
+        GatewayMetrics.LatePermits.Add(absorbed, new KeyValuePair<string, object?>("use", "absorbed"));
+        if (absorbed < grant.Granted)
+        {
+            GatewayMetrics.LatePermits.Add(grant.Granted - absorbed, new KeyValuePair<string, object?>("use", "leased"));
+            ApplyGrant(partition, rules, need, want, generation, askedAt, grant with { Granted = grant.Granted - absorbed });
+        }
+    }
+
+    private void ApplyGrant(LeasedPartition partition, RuleSet rules, long need, long want, int generation, long askedAt, LeaseGrant grant)
+    {
         if (partition.Generation != generation)
         {
             // The key was reset while the store answered: the grant (or refusal) is about counters that no longer

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Gateway.Hosting;
 using Gateway.Limiting.Policies;
+using Gateway.Limiting.Resilience;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Limiting.Overrides;
@@ -36,6 +37,9 @@ internal sealed partial class OverrideRegistry : IDisposable
         // Real time: the resync paces I/O.
         _resync = TimeProvider.System.CreateTimer(static s => _ = ((OverrideRegistry)s!).ReloadAsync(), this, TimeSpan.Zero, ResyncInterval);
     }
+
+    /// <summary>Whether the last read of the shared store succeeded (false before the first).</summary>
+    public bool LastLoadSucceeded { get; private set; }
 
     /// <summary>Called with a partition key when any instance resets it.</summary>
     public event Action<string>? PartitionReset;
@@ -143,10 +147,12 @@ internal sealed partial class OverrideRegistry : IDisposable
             }
 
             Volatile.Write(ref _overrides, loaded.ToFrozenDictionary(StringComparer.Ordinal));
+            LastLoadSucceeded = true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The store is down: the last snapshot keeps serving.
+            LastLoadSucceeded = false;
             Log.ReloadFailed(_logger, e.Message);
         }
     }
@@ -157,6 +163,11 @@ internal sealed partial class OverrideRegistry : IDisposable
         {
             await _store.SubscribeAsync(OnMessage, CancellationToken.None).ConfigureAwait(false);
             _subscribed = true;
+        }
+        catch (StoreUnavailableException e)
+        {
+            // Not connected yet (start-up) or Redis is down: the warm start or the next resync subscribes.
+            Log.SubscribeDeferred(_logger, e.Message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -181,6 +192,9 @@ internal sealed partial class OverrideRegistry : IDisposable
     {
         [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Could not subscribe to limit changes; relying on the periodic resync.")]
         public static partial void SubscribeFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1504, Level = LogLevel.Debug, Message = "Not subscribed to limit changes yet: {Reason}")]
+        public static partial void SubscribeDeferred(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 1502, Level = LogLevel.Debug, Message = "Could not reload runtime overrides: {Reason}")]
         public static partial void ReloadFailed(ILogger logger, string reason);

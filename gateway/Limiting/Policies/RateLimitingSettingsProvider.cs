@@ -50,7 +50,8 @@ public sealed partial class RateLimitingSettingsProvider : IDisposable
             RateLimitingSettings next;
             try
             {
-                next = RateLimitingSettingsReader.Read(_configuration);
+                // Unchanged rule sets stay the same objects: leases and cached refusals taken under them stay valid.
+                next = RateLimitingSettingsReader.Read(_configuration, RuleSetPool.From(_current));
             }
             catch (GatewayConfigurationException e)
             {

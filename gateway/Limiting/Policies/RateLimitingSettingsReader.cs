@@ -26,10 +26,6 @@ public static class RateLimitingSettingsReader
 
     private static readonly FrozenSet<string> SectionKeys = Keys("Store", "Identity", "Headers", "Policies", "Overrides", "Admin");
     private static readonly FrozenSet<string> AdminKeys = Keys("RoleClaim", "Role");
-    private static readonly FrozenSet<string> StoreKeys = Keys("Kind", "InMemory", "Redis", "Leases");
-    private static readonly FrozenSet<string> LeaseKeys = Keys("Enabled", "MaxLeaseSize", "Coverage", "Duration", "MaxKeys");
-    private static readonly FrozenSet<string> RedisKeys = Keys("Configuration", "KeyPrefix", "Deadline", "ExpectedInstances");
-    private static readonly FrozenSet<string> InMemoryKeys = Keys("MaxPartitions");
     private static readonly FrozenSet<string> IdentityKeys = Keys(
         "SubjectClaim", "TierClaim", "DefaultTier", "Anonymous", "AnonymousTier", "KnownProxies", "KnownNetworks");
     private static readonly FrozenSet<string> HeaderKeys = Keys("Legacy");
@@ -37,19 +33,22 @@ public static class RateLimitingSettingsReader
     private static readonly FrozenSet<string> RuleKeys = Keys("Algorithm", "Limit", "Window", "Burst");
 
     /// <summary>Reads the settings, or throws <see cref="GatewayConfigurationException"/> naming every bad key.</summary>
-    public static RateLimitingSettings Read(IConfiguration configuration)
+    public static RateLimitingSettings Read(IConfiguration configuration) => Read(configuration, RuleSetPool.Empty);
+
+    /// <summary>As <see cref="Read(IConfiguration)"/>, reusing the rule sets of <paramref name="pool"/> that are unchanged.</summary>
+    internal static RateLimitingSettings Read(IConfiguration configuration, RuleSetPool pool)
     {
         var errors = new ConfigurationErrors();
         var section = configuration.GetSection(SectionName);
         RejectUnknownKeys(section, SectionKeys, errors);
 
         var identity = ReadIdentity(section.GetSection("Identity"), errors);
-        var store = ReadStore(section.GetSection("Store"), errors);
+        var store = StoreSettingsReader.Read(section.GetSection("Store"), errors);
         var headers = new RateLimitHeaderSettings(ReadBool(section.GetSection("Headers"), "Legacy", defaultValue: true, errors));
         RejectUnknownKeys(section.GetSection("Headers"), HeaderKeys, errors);
 
-        var policies = ReadPolicies(section.GetSection("Policies"), identity, errors);
-        var overrides = ReadOverrides(section.GetSection("Overrides"), policies, errors);
+        var policies = ReadPolicies(section.GetSection("Policies"), identity, pool, errors);
+        var overrides = ReadOverrides(section.GetSection("Overrides"), policies, pool, errors);
         ValidateRoutes(configuration.GetSection(RouteMetadata.RoutesSection), policies, errors);
 
         var admin = section.GetSection("Admin");
@@ -103,72 +102,8 @@ public static class RateLimitingSettingsReader
             KnownNetworks: networks);
     }
 
-    private static StoreSettings ReadStore(IConfigurationSection section, ConfigurationErrors errors)
-    {
-        RejectUnknownKeys(section, StoreKeys, errors);
-        var inMemory = section.GetSection("InMemory");
-        RejectUnknownKeys(inMemory, InMemoryKeys, errors);
-        var maxPartitions = ReadPositiveLong(inMemory, "MaxPartitions", 200_000, errors);
-        if (maxPartitions > 50_000_000)
-        {
-            errors.Add(ConfigurationValues.Combine(inMemory.Path, "MaxPartitions"), "must be at most 50000000");
-        }
-
-        var kind = ReadEnum<StoreKind>(section, "Kind", StoreKind.InMemory, errors);
-        var redis = section.GetSection("Redis");
-        RejectUnknownKeys(redis, RedisKeys, errors);
-        var redisConfiguration = redis["Configuration"];
-        if (kind == StoreKind.Redis && string.IsNullOrWhiteSpace(redisConfiguration))
-        {
-            errors.Add(ConfigurationValues.Combine(redis.Path, "Configuration"), "is required when RateLimiting:Store:Kind is Redis (e.g. 127.0.0.1:6379)");
-        }
-
-        var prefix = redis["KeyPrefix"] ?? "rl:";
-        if (prefix.IndexOfAny(['{', '}']) >= 0 || prefix.Any(char.IsWhiteSpace))
-        {
-            errors.Add(ConfigurationValues.Combine(redis.Path, "KeyPrefix"), $"must not contain braces or spaces, got '{prefix}'");
-        }
-
-        var deadline = ReadDuration(redis, "Deadline", TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(30), errors);
-        var expectedInstances = ReadPositiveLong(redis, "ExpectedInstances", 1, errors);
-        if (expectedInstances > 10_000)
-        {
-            errors.Add(ConfigurationValues.Combine(redis.Path, "ExpectedInstances"), "must be at most 10000");
-        }
-
-        return new StoreSettings(kind, (int)Math.Min(maxPartitions, 50_000_000), redisConfiguration, prefix, ReadLeases(section.GetSection("Leases"), errors))
-        {
-            RedisDeadline = deadline,
-            ExpectedInstances = (int)Math.Min(expectedInstances, 10_000),
-        };
-    }
-
-    private static LeaseSettings ReadLeases(IConfigurationSection section, ConfigurationErrors errors)
-    {
-        RejectUnknownKeys(section, LeaseKeys, errors);
-        var defaults = LeaseSettings.Default;
-        var maxLeaseSize = ReadPositiveLong(section, "MaxLeaseSize", defaults.MaxLeaseSize, errors);
-        if (maxLeaseSize > 1_000_000)
-        {
-            errors.Add(ConfigurationValues.Combine(section.Path, "MaxLeaseSize"), "must be at most 1000000");
-        }
-
-        var maxKeys = ReadPositiveLong(section, "MaxKeys", defaults.MaxKeys, errors);
-        if (maxKeys > 50_000_000)
-        {
-            errors.Add(ConfigurationValues.Combine(section.Path, "MaxKeys"), "must be at most 50000000");
-        }
-
-        return new LeaseSettings(
-            Enabled: ReadBool(section, "Enabled", defaults.Enabled, errors),
-            MaxLeaseSize: maxLeaseSize,
-            Coverage: ReadDuration(section, "Coverage", defaults.Coverage, TimeSpan.FromMinutes(1), errors),
-            Duration: ReadDuration(section, "Duration", defaults.Duration, TimeSpan.FromMinutes(5), errors),
-            MaxKeys: (int)Math.Min(maxKeys, 50_000_000));
-    }
-
     private static FrozenDictionary<string, RateLimitPolicy> ReadPolicies(
-        IConfigurationSection section, IdentitySettings identity, ConfigurationErrors errors)
+        IConfigurationSection section, IdentitySettings identity, RuleSetPool pool, ConfigurationErrors errors)
     {
         var policies = new Dictionary<string, RateLimitPolicy>(StringComparer.OrdinalIgnoreCase);
         foreach (var policySection in section.GetChildren())
@@ -195,7 +130,7 @@ public static class RateLimitingSettingsReader
                 var rules = ReadRuleSet(tierSection, name, $"tier:{tierSection.Key}", errors);
                 if (rules is not null)
                 {
-                    tiers[tierSection.Key] = rules;
+                    tiers[tierSection.Key] = pool.Reuse(rules);
                 }
             }
 
@@ -223,7 +158,7 @@ public static class RateLimitingSettingsReader
     }
 
     private static FrozenDictionary<string, FrozenDictionary<string, RuleSet>> ReadOverrides(
-        IConfigurationSection section, FrozenDictionary<string, RateLimitPolicy> policies, ConfigurationErrors errors)
+        IConfigurationSection section, FrozenDictionary<string, RateLimitPolicy> policies, RuleSetPool pool, ConfigurationErrors errors)
     {
         var overrides = new Dictionary<string, FrozenDictionary<string, RuleSet>>(StringComparer.OrdinalIgnoreCase);
         foreach (var subjectSection in section.GetChildren())
@@ -240,7 +175,7 @@ public static class RateLimitingSettingsReader
                 var rules = ReadRuleSet(policySection, policy.Name, "override", errors);
                 if (rules is not null)
                 {
-                    bySubject[policy.Name] = rules;
+                    bySubject[policy.Name] = pool.Reuse(rules);
                 }
             }
 
@@ -365,5 +300,5 @@ public static class RateLimitingSettingsReader
     private static bool IsValidPolicyName(string name) =>
         name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
 
-    private static FrozenSet<string> Keys(params string[] keys) => keys.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+    internal static FrozenSet<string> Keys(params string[] keys) => keys.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 }

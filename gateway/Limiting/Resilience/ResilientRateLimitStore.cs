@@ -1,55 +1,56 @@
 using Gateway.Limiting.Leasing;
-using Gateway.Limiting.Policies;
 using Gateway.Limiting.Storage;
-using Gateway.Limiting.Storage.Redis;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Limiting.Resilience;
 
 /// <summary>
-/// The Redis store as the middleware sees it: shared counters (through leases) while Redis answers, and each
-/// policy's failure mode while it does not. With the circuit open no request waits on Redis: a live lease (or a
-/// refusal Redis gave before the outage) still answers first, then the failure mode. Permits admitted on local
-/// fallback are added to Redis's counters when it is back.
+/// The Redis store as the middleware sees it: shared counters (through leases) while Redis answers, and each policy's
+/// failure mode while it does not. Nothing is decided before the warm start has settled: a request that arrives early
+/// waits for it. With the circuit open no request waits on Redis: a live lease (or a refusal Redis gave before the
+/// outage) still answers first, then the failure mode. A call that misses its deadline is decided by the failure
+/// mode, and its late answer is settled against what that decided (<see cref="LateAnswers"/>).
 /// </summary>
-internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDisposable
+internal sealed partial class ResilientRateLimitStore : IRateLimitStore
 {
     private readonly IRateLimitStore _shared;
     private readonly LeasingRateLimitStore? _leases;
-    private readonly RedisRateLimitStore _redis;
     private readonly StoreCircuitBreaker _breaker;
-    private readonly InstanceRegistry _instances;
-    private readonly InMemoryRateLimitStore _fallback;
-    private readonly OutageLedger _ledger = new();
-    private readonly TimeProvider _time;
+    private readonly StoreReadiness _readiness;
+    private readonly LocalFallback _fallback;
+    private readonly LateAnswers _lateAnswers;
+    private readonly FailureModeDecisions _failureModeDecisions;
     private readonly ILogger<ResilientRateLimitStore> _logger;
 
     public ResilientRateLimitStore(
         IRateLimitStore shared,
-        RedisRateLimitStore redis,
         StoreCircuitBreaker breaker,
-        InstanceRegistry instances,
-        InMemoryRateLimitStore fallback,
-        TimeProvider time,
+        StoreReadiness readiness,
+        LocalFallback fallback,
+        LateAnswers lateAnswers,
+        FailureModeDecisions failureModeDecisions,
         ILogger<ResilientRateLimitStore> logger)
     {
         _shared = shared;
         _leases = shared as LeasingRateLimitStore;
-        _redis = redis;
         _breaker = breaker;
-        _instances = instances;
+        _readiness = readiness;
         _fallback = fallback;
-        _time = time;
+        _lateAnswers = lateAnswers;
+        _failureModeDecisions = failureModeDecisions;
         _logger = logger;
-        // Fallback admissions reach Redis's counters before any request does again.
-        _breaker.BeforeClosing = ReconcileAsync;
     }
 
-    /// <summary>Keys with fallback admissions waiting to be added to Redis.</summary>
-    public int PendingReconciliation => _ledger.Count;
+    /// <summary>Ledger cells with fallback admissions not yet counted in Redis.</summary>
+    public int PendingReconciliation => _fallback.Ledger.Count;
 
     public ValueTask<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken)
     {
+        if (!_readiness.IsSettled)
+        {
+            return AcquireWhenSettledAsync(request, cancellationToken);
+        }
+
         if (_breaker.IsOpen)
         {
             // Leases were paid for in Redis before it went away: they still answer first.
@@ -58,7 +59,7 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
                 return ValueTask.FromResult(local);
             }
 
-            return ValueTask.FromResult(Degraded(request));
+            return ValueTask.FromResult(Degraded(request, _breaker.OpenReason ?? "the circuit is open"));
         }
 
         var pending = _shared.AcquireAsync(request, cancellationToken);
@@ -81,9 +82,7 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
 
                 break;
             case DecisionBasis.LocalFallback:
-                await _fallback.RefundAsync(request with { Rules = FallbackRuleSets.For(request.Rules, _instances.LiveInstances) }, basis, cancellationToken)
-                    .ConfigureAwait(false);
-                _ledger.Forget(request.PartitionKey, request.Rules, request.Cost);
+                await _fallback.RefundAsync(request, cancellationToken).ConfigureAwait(false);
                 break;
         }
     }
@@ -92,10 +91,15 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
     public void Invalidate(string partitionKey)
     {
         _leases?.Invalidate(partitionKey);
-        _fallback.Reset(partitionKey);
+        _fallback.Invalidate(partitionKey);
     }
 
-    public void Dispose() => _breaker.BeforeClosing = null;
+    private async ValueTask<RateLimitDecision> AcquireWhenSettledAsync(RateLimitRequest request, CancellationToken cancellationToken)
+    {
+        // The warm start is bounded (StartupTimeout): past it the gateway serves in its failure mode.
+        await _readiness.Settled.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await AcquireAsync(request, cancellationToken).ConfigureAwait(false);
+    }
 
     private async ValueTask<RateLimitDecision> AwaitSharedAsync(ValueTask<RateLimitDecision> pending, RateLimitRequest request)
     {
@@ -103,70 +107,34 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore, IDispos
         {
             return await pending.ConfigureAwait(false);
         }
+        catch (StoreDeadlineExceededException e)
+        {
+            // Decided (and recorded) first, so the late answer pays for this very decision if it admitted.
+            var decision = Degraded(request, e.Message);
+            _ = _lateAnswers.SettleAsync(request, e.LateAnswer);
+            return decision;
+        }
         catch (StoreUnavailableException e)
         {
-            Log.Degraded(_logger, request.Rules.PolicyName, request.FailureMode, e.Message);
-            return Degraded(request);
+            return Degraded(request, e.Message);
         }
     }
 
-    private RateLimitDecision Degraded(in RateLimitRequest request)
+    private RateLimitDecision Degraded(in RateLimitRequest request, string reason)
     {
-        switch (request.FailureMode)
+        _failureModeDecisions.Record(request.Rules.PolicyName, request.FailureMode, reason);
+        Log.Degraded(_logger, request.Rules.PolicyName, request.FailureMode, reason);
+        return request.FailureMode switch
         {
-            case FailureMode.FailOpen:
-                return RateLimitDecision.FailedOpen(request.Rules);
-            case FailureMode.FailClosed:
-                return RateLimitDecision.Unavailable(request.Rules);
-        }
-
-        // This instance's own counters at the fallback limits (a peek sees them too). The in-memory store never goes
-        // asynchronous.
-        var rules = FallbackRuleSets.For(request.Rules, _instances.LiveInstances);
-        var decision = _fallback.AcquireAsync(request with { Rules = rules }, default).Result;
-        if (decision.Allowed && request.Consume)
-        {
-            _ledger.Record(request.PartitionKey, request.Rules, request.Cost, _time.GetTimestamp());
-        }
-
-        return new RateLimitDecision(decision.Rules, decision.Results, DecisionBasis.LocalFallback);
-    }
-
-    /// <summary>Adds every permit admitted on fallback to Redis's counters, for windows still open.</summary>
-    private async Task ReconcileAsync()
-    {
-        var entries = _ledger.Drain();
-        if (entries.Count == 0)
-        {
-            return;
-        }
-
-        var now = _time.GetTimestamp();
-        var failed = 0;
-        long permits = 0;
-        foreach (var (partitionKey, rules, count, since) in entries)
-        {
-            try
-            {
-                var age = (long)(_time.GetElapsedTime(since, now).Ticks / TimeSpan.TicksPerMicrosecond);
-                await _redis.ReconcileAsync(partitionKey, rules, count, age, whileCircuitOpen: true).ConfigureAwait(false);
-                permits += count;
-            }
-            catch (StoreUnavailableException)
-            {
-                failed++;
-            }
-        }
-
-        Log.Reconciled(_logger, permits, entries.Count - failed, failed);
+            FailureMode.FailOpen => RateLimitDecision.FailedOpen(request.Rules),
+            FailureMode.FailClosed => RateLimitDecision.Unavailable(request.Rules),
+            _ => _fallback.Decide(request),
+        };
     }
 
     private static partial class Log
     {
         [LoggerMessage(EventId = 1406, Level = LogLevel.Debug, Message = "Store unavailable for policy {Policy}; failure mode {FailureMode}: {Reason}")]
         public static partial void Degraded(ILogger logger, string policy, FailureMode failureMode, string reason);
-
-        [LoggerMessage(EventId = 1407, Level = LogLevel.Information, Message = "Reconciled {Permits} permits admitted on local fallback into Redis for {Keys} keys ({Failed} keys failed and are forgotten).")]
-        public static partial void Reconciled(ILogger logger, long permits, int keys, int failed);
     }
 }

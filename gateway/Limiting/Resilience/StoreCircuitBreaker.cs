@@ -3,35 +3,46 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Limiting.Resilience;
 
 /// <summary>
-/// Stops requests from paying the store's deadline one by one while it is down. It opens after
-/// <see cref="FailuresToOpen"/> failed calls in a row, or at once when the connection reports a failure; while open no
-/// call is made and a probe runs every <see cref="ProbeInterval"/> (on its own deadline); the first probe that succeeds
-/// closes it. Thread-safe without locks: state is one integer.
+/// Stops requests from paying the store's deadline one by one while it is down. A connection failure opens it at once;
+/// calls that fail or miss the deadline open it only when they are a large enough share of enough recent calls
+/// (<see cref="BreakerSettings"/>), so a lone late answer never does. While open no call is made and a probe runs every
+/// <see cref="ProbeInterval"/> (on its own deadline); the first probe that succeeds closes it. The probe checks what a
+/// decision needs (every primary runs a writing script), not merely that Redis answers PING.
 /// </summary>
 internal sealed partial class StoreCircuitBreaker : IDisposable
 {
-    public const int FailuresToOpen = 3;
-
     public static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly Func<CancellationToken, Task> _probe;
     private readonly TimeSpan _deadline;
+    private readonly FailureRateWindow _window;
     private readonly ILogger<StoreCircuitBreaker> _logger;
     private readonly ITimer _probeTimer;
-    private int _state = (int)CircuitState.Closed;
-    private int _consecutiveFailures;
+    private int _state;
     private int _probing;
     private int _openSignals;
+    private int _openings;
     private long _openedAt;
+    private bool _everClosed;
+    private Task _currentProbe = Task.CompletedTask;
+    private volatile string? _openReason;
 
-    /// <param name="probe">A cheap call to the store (a PING); success closes the circuit.</param>
+    /// <param name="probe">A call that succeeds only if the store can decide (scripts run on every primary).</param>
     /// <param name="deadline">How long a probe may take.</param>
+    /// <param name="settings">When failed calls open the circuit.</param>
     /// <param name="logger">Logs every change of state.</param>
-    public StoreCircuitBreaker(Func<CancellationToken, Task> probe, TimeSpan deadline, ILogger<StoreCircuitBreaker> logger)
+    /// <param name="time">The clock of the failure-rate window; real time unless a test moves it.</param>
+    /// <param name="startOpen">Open from the start, until a first probe (the warm start) succeeds: nothing is decided on a store not yet known to work.</param>
+    public StoreCircuitBreaker(
+        Func<CancellationToken, Task> probe, TimeSpan deadline, BreakerSettings settings, ILogger<StoreCircuitBreaker> logger, TimeProvider? time = null, bool startOpen = false)
     {
         _probe = probe;
         _deadline = deadline;
         _logger = logger;
+        _window = new FailureRateWindow(settings, time ?? TimeProvider.System);
+        _state = (int)(startOpen ? CircuitState.Open : CircuitState.Closed);
+        _openReason = startOpen ? "starting: not yet connected" : null;
+        _everClosed = !startOpen;
         // Real time on purpose: the probe paces real I/O, whatever clock the limiter's decisions use.
         _probeTimer = TimeProvider.System.CreateTimer(static s => ((StoreCircuitBreaker)s!).ProbeIfOpen(), this, ProbeInterval, ProbeInterval);
     }
@@ -46,25 +57,27 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
 
     public bool IsOpen => Volatile.Read(ref _state) == (int)CircuitState.Open;
 
-    /// <summary>How many times the circuit opened since start (for health reports and tests).</summary>
-    public int Openings { get; private set; }
+    /// <summary>Why the circuit is open (null while closed).</summary>
+    public string? OpenReason => IsOpen ? _openReason : null;
+
+    /// <summary>How many times the circuit opened after having been closed (for health reports and tests).</summary>
+    public int Openings => Volatile.Read(ref _openings);
 
     /// <summary>When the circuit last opened (UTC), or null if it never did.</summary>
     public DateTimeOffset? LastOpenedAt => Volatile.Read(ref _openedAt) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 
-    public void RecordSuccess()
-    {
-        if (Volatile.Read(ref _consecutiveFailures) != 0)
-        {
-            Volatile.Write(ref _consecutiveFailures, 0);
-        }
-    }
+    /// <summary>Calls and failures the breaker weighs now.</summary>
+    public (int Calls, int Failures) RecentCalls => _window.Snapshot();
 
+    public void RecordSuccess() => _window.RecordSuccess();
+
+    /// <summary>A decision's call failed or missed the deadline: opens the circuit if such calls now dominate.</summary>
     public void RecordFailure(Exception? cause)
     {
-        if (Interlocked.Increment(ref _consecutiveFailures) >= FailuresToOpen)
+        if (_window.RecordFailure() && !IsOpen)
         {
-            Open(cause?.Message ?? "calls failed");
+            var (calls, failures) = _window.Snapshot();
+            Open($"{failures} of the last {calls} calls failed or missed the deadline ({cause?.Message ?? "no detail"})");
         }
     }
 
@@ -75,7 +88,8 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
         Interlocked.Increment(ref _openSignals);
         if (Interlocked.Exchange(ref _state, (int)CircuitState.Open) == (int)CircuitState.Closed)
         {
-            Openings++;
+            _openReason = reason;
+            Interlocked.Increment(ref _openings);
             Volatile.Write(ref _openedAt, DateTime.UtcNow.Ticks);
             Log.Opened(_logger, reason, ProbeInterval);
         }
@@ -89,7 +103,15 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
             return;
         }
 
-        _ = ProbeAsync();
+        Volatile.Write(ref _currentProbe, ProbeAsync());
+    }
+
+    /// <summary>Probes now (or joins the probe running) and returns whether the circuit is closed after it.</summary>
+    public async Task<bool> ProbeNowAsync()
+    {
+        ProbeIfOpen();
+        await Volatile.Read(ref _currentProbe).ConfigureAwait(false);
+        return !IsOpen;
     }
 
     public void Dispose() => _probeTimer.Dispose();
@@ -101,7 +123,6 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
         {
             using var timeout = new CancellationTokenSource(_deadline);
             await _probe(timeout.Token).WaitAsync(_deadline).ConfigureAwait(false);
-            Volatile.Write(ref _consecutiveFailures, 0);
             if (BeforeClosing is { } beforeClosing)
             {
                 try
@@ -121,14 +142,28 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
                 return;
             }
 
+            _window.Reset();
             if (Interlocked.CompareExchange(ref _state, (int)CircuitState.Closed, (int)CircuitState.Open) == (int)CircuitState.Open)
             {
-                var outage = DateTime.UtcNow - new DateTime(Volatile.Read(ref _openedAt), DateTimeKind.Utc);
-                Log.ClosedAgain(_logger, outage);
+                if (_everClosed)
+                {
+                    var outage = DateTime.UtcNow - new DateTime(Volatile.Read(ref _openedAt), DateTimeKind.Utc);
+                    Log.ClosedAgain(_logger, outage);
+                }
+                else
+                {
+                    _everClosed = true;
+                    Log.Ready(_logger);
+                }
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            if (!_everClosed)
+            {
+                _openReason = "starting: " + e.Message;
+            }
+
             Log.ProbeFailed(_logger, e.Message);
         }
         finally
@@ -150,5 +185,8 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
 
         [LoggerMessage(EventId = 1403, Level = LogLevel.Debug, Message = "Rate limit store probe failed: {Reason}")]
         public static partial void ProbeFailed(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 1409, Level = LogLevel.Information, Message = "Rate limit store ready: scripts loaded and run on every primary; circuit closed.")]
+        public static partial void Ready(ILogger logger);
     }
 }

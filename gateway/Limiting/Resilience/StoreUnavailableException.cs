@@ -1,7 +1,7 @@
 namespace Gateway.Limiting.Resilience;
 
 /// <summary>The shared store could not answer in time (or its circuit is open): the policy's failure mode decides.</summary>
-public sealed class StoreUnavailableException : Exception
+public class StoreUnavailableException : Exception
 {
     public StoreUnavailableException()
         : base("The rate limit store is unavailable.")

@@ -1,4 +1,5 @@
 using Gateway.Limiting.Leasing;
+using Gateway.Limiting.Resilience;
 
 namespace Gateway.Limiting.Storage;
 
@@ -16,6 +17,15 @@ public sealed record StoreSettings(StoreKind Kind, int InMemoryMaxPartitions, st
     /// <summary>The longest a request waits on Redis before its policy's failure mode answers.</summary>
     public TimeSpan RedisDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>The instance count local fallback divides limits by until heartbeats have counted the live instances.</summary>
+    /// <summary>
+    /// The fewest instances local fallback divides limits by: it divides by the largest of this and the live counts of
+    /// the last 30 heartbeats.
+    /// </summary>
     public int ExpectedInstances { get; init; } = 1;
+
+    /// <summary>How long the warm start waits for Redis before the gateway serves in its failure mode (<c>/readyz</c> Degraded).</summary>
+    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>When failed calls open the circuit.</summary>
+    public BreakerSettings Breaker { get; init; } = BreakerSettings.Default;
 }

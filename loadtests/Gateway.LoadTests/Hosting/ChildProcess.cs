@@ -23,6 +23,18 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The last lines the process wrote (standard output and error).</summary>
+    public string RecentOutput
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join(Environment.NewLine, _output);
+            }
+        }
+    }
+
     /// <summary>Starts <c>dotnet <paramref name="assembly"/> --urls address ...</c> and waits until <paramref name="readyPath"/> answers 200.</summary>
     public static async Task<ChildProcess> StartAsync(string name, string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string readyPath, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Limiting.Leasing;
+using Gateway.Limiting.Policies;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.IntegrationTests.Distributed;
@@ -83,6 +84,46 @@ public sealed class LeaseLifecycleTests
         Assert.InRange(tokensAfter, 1000 - admitted - 0.01, 1000 - admitted + 0.02);
         Assert.True(await RedisInspector.TimeToLiveAsync(cluster: false, key) is { } ttl && ttl > TimeSpan.Zero);
         Assert.Equal(admitted, gateways.Upstream.Counter.ForPath(path));
+    }
+
+    [Fact]
+    public async Task ReloadThatLeavesThePolicyAlone_KeepsItsLease()
+    {
+        const string Rules = """[ { "Algorithm": "TokenBucket", "Limit": 1, "Window": "1h", "Burst": 1000 } ]""";
+        await using var gateways = await StartOneAsync("kept", Rules);
+        var instance = gateways.Instances[0];
+        var subject = "kept-" + Guid.NewGuid().ToString("N");
+        var token = TestTokens.Create(subject, "free");
+        var path = "/api/kept/" + subject;
+        var partition = "kept|u:" + subject;
+        var key = $"{RedisTestServers.KeyPrefix}{{{partition}}}:tb:3600000000";
+        var leases = instance.Services.GetRequiredService<LeasingRateLimitStore>();
+        var settings = instance.Services.GetRequiredService<RateLimitingSettingsProvider>();
+        for (var round = 0; round < 20 && leases.HeldPermits(partition) < 2; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => instance.Client.SendManyAsync(path, token, 8)));
+        }
+
+        var held = leases.HeldPermits(partition);
+        Assert.True(held >= 2, "the instance never held a lease worth keeping");
+        var rulesBefore = settings.Current.Policies["kept"].Tiers["free"];
+
+        // An edit that changes nothing about the policy: the log level (a comment or a newline reloads the same way).
+        var attempts = settings.ReloadAttempts;
+        var edited = GatewayConfig.Default(gateways.Upstream.Address).WithRedis(RedisTestServers.Standalone).WithPolicyRoute("kept", Rules);
+        edited["Serilog"]!["MinimumLevel"]!["Default"] = "Error";
+        await instance.RewriteConfigAsync(edited);
+        await Eventually.HoldsAsync(() => settings.ReloadAttempts > attempts && settings.LastReloadError is null, "the edit is reloaded");
+
+        // The same rule set object, so the lease taken under it still serves. Under a new object the next request would
+        // refill, and the old lease's unused tokens would go back to Redis.
+        Assert.Same(rulesBefore, settings.Current.Policies["kept"].Tiers["free"]);
+        Assert.Equal(held, leases.HeldPermits(partition));
+        var tokensBefore = await TokensAsync(key);
+        using var response = await instance.Client.GetAsync(path, token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.True(await TokensAsync(key) < tokensBefore + 1, $"the lease's {held} tokens went back to Redis");
     }
 
     /// <summary>One gateway on real time and standalone Redis, with a route <c>/api/{policy}/...</c> limited by <paramref name="rules"/>.</summary>

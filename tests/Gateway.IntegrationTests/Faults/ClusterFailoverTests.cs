@@ -35,7 +35,6 @@ public sealed class ClusterFailoverTests
             {
                 var config = GatewayConfig.Default(upstream).WithRedis(RedisTestServers.ClusterWithReplicas)
                     .WithPolicyRoute("failover", $$"""[ { "Algorithm": "FixedWindow", "Limit": {{Limit}}, "Window": "1h" } ]""");
-                config["RateLimiting"]!["Store"]!["Redis"]!["Deadline"] = "250ms";
                 return config;
             },
             TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);

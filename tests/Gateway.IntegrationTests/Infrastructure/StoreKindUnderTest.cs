@@ -21,8 +21,8 @@ public static class StoreUnderTest
     internal static IRateLimitStore Create(StoreKindUnderTest kind, TimeProvider clock) => kind switch
     {
         StoreKindUnderTest.InMemory => new InMemoryRateLimitStore(clock, 10_000, NullLogger<InMemoryRateLimitStore>.Instance),
-        StoreKindUnderTest.RedisStandalone => new RedisRateLimitStore(RedisTestServers.Connection(cluster: false), new RedisKeys(RedisTestServers.KeyPrefix), clock),
-        StoreKindUnderTest.RedisCluster => new RedisRateLimitStore(RedisTestServers.Connection(cluster: true), new RedisKeys(RedisTestServers.KeyPrefix), clock),
+        StoreKindUnderTest.RedisStandalone => new RedisRateLimitStore(RedisTestServers.Connection(cluster: false), new RedisKeys(RedisTestServers.KeyPrefix), storeClock: null, clock),
+        StoreKindUnderTest.RedisCluster => new RedisRateLimitStore(RedisTestServers.Connection(cluster: true), new RedisKeys(RedisTestServers.KeyPrefix), storeClock: null, clock),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }

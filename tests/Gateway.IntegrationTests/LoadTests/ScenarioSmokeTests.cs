@@ -129,9 +129,8 @@ public sealed class ScenarioSmokeTests
             upstream =>
             {
                 var config = GatewayConfig.Default(upstream).WithLoadTestOverlay().WithRedis(redis.Address);
-                // As RedisFaultTests: a short deadline, so requests in flight at the kill fall back quickly; fallback
-                // divides limits by 3 before the first heartbeat; LocalFallback spelled out (it is the default).
-                config["RateLimiting"]!["Store"]!["Redis"]!["Deadline"] = "100ms";
+                // As RedisFaultTests: default deadline and breaker; fallback divides limits by at least 3; LocalFallback
+                // spelled out (it is the default).
                 config["RateLimiting"]!["Store"]!["Redis"]!["ExpectedInstances"] = scenario.Requirements.Gateways;
                 config["RateLimiting"]!["Policies"]!["load"]!["FailureMode"] = "LocalFallback";
                 return config;

@@ -3,6 +3,7 @@ using System.Globalization;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Limiting.Leasing;
 using Gateway.Limiting.Policies;
+using Gateway.Limiting.Resilience;
 using Gateway.Limiting.Storage;
 using Gateway.Limiting.Storage.Redis;
 using Microsoft.Extensions.Time.Testing;
@@ -43,8 +44,8 @@ public sealed class RedisLeaseScriptTests
     public async Task Grant_ShrinksWithEveryOtherLiveHolder(bool cluster)
     {
         var (first, clock, key) = Setup(cluster);
-        var second = new RedisRateLimitStore(RedisTestServers.Connection(cluster), new RedisKeys(RedisTestServers.KeyPrefix), clock);
-        var third = new RedisRateLimitStore(RedisTestServers.Connection(cluster), new RedisKeys(RedisTestServers.KeyPrefix), clock);
+        var second = new RedisRateLimitStore(RedisTestServers.Connection(cluster), new RedisKeys(RedisTestServers.KeyPrefix), storeClock: null, clock);
+        var third = new RedisRateLimitStore(RedisTestServers.Connection(cluster), new RedisKeys(RedisTestServers.KeyPrefix), storeClock: null, clock);
         var rules = Rules(Rule(RateLimitAlgorithm.FixedWindow, 1200, TimeSpan.FromMinutes(1)));
 
         Assert.Equal(1, (await first.GrantAsync(Request(key, rules, 1, 1), default)).Granted);
@@ -87,7 +88,7 @@ public sealed class RedisLeaseScriptTests
     public async Task Refusal_ReportsHowLongAnotherInstanceMayHoldPermits(bool cluster)
     {
         var (holder, clock, key) = Setup(cluster);
-        var other = new RedisRateLimitStore(RedisTestServers.Connection(cluster), new RedisKeys(RedisTestServers.KeyPrefix), clock);
+        var other = new RedisRateLimitStore(RedisTestServers.Connection(cluster), new RedisKeys(RedisTestServers.KeyPrefix), storeClock: null, clock);
         var rules = Rules(Rule(RateLimitAlgorithm.FixedWindow, 4, TimeSpan.FromHours(1)));
 
         Assert.Equal(2, (await holder.GrantAsync(Request(key, rules, need: 1, want: 4), default)).Granted);
@@ -159,11 +160,11 @@ public sealed class RedisLeaseScriptTests
     [MemberData(nameof(Topologies))]
     public async Task Reconcile_AddsFallbackAdmissionsToTheOpenWindow_EvenIntoAnEmptyRedis(bool cluster)
     {
-        var (store, _, key) = Setup(cluster, startOffset: TimeSpan.FromSeconds(30));
+        var (store, clock, key) = Setup(cluster, startOffset: TimeSpan.FromSeconds(30));
         var rules = Rules(Rule(RateLimitAlgorithm.FixedWindow, 100, TimeSpan.FromMinutes(1)), Rule(RateLimitAlgorithm.FixedWindow, 1000, TimeSpan.FromHours(1)));
 
-        // Admitted on fallback over the last 20 s: inside both the current minute and the current hour.
-        await store.ReconcileAsync(key, rules, 40, ageMicroseconds: 20_000_000);
+        // Admitted on fallback 20 s ago: inside both the current minute and the current hour.
+        await store.ReconcileAsync(Entry(key, rules, 40, UnixTime.NowMicroseconds(clock) - 20_000_000));
 
         var peek = await store.AcquireAsync(new RateLimitRequest(key, rules, 1, Consume: false), default);
         Assert.Equal([60L, 960L], peek.Results.ToArray().Select(r => r.Remaining));
@@ -174,17 +175,49 @@ public sealed class RedisLeaseScriptTests
     [MemberData(nameof(Topologies))]
     public async Task Reconcile_SkipsAWindowThatBeganAfterTheAdmissions_AndDrainsBuckets(bool cluster)
     {
-        var (store, _, key) = Setup(cluster, startOffset: TimeSpan.FromSeconds(10));
+        var (store, clock, key) = Setup(cluster, startOffset: TimeSpan.FromSeconds(10));
         var rules = Rules(Rule(RateLimitAlgorithm.FixedWindow, 100, TimeSpan.FromMinutes(1)), Rule(RateLimitAlgorithm.TokenBucket, 10, TimeSpan.FromSeconds(1), burst: 50));
 
-        // The first admission was 30 s ago: the previous minute, so this minute's count is not theirs.
-        await store.ReconcileAsync(key, rules, 70, ageMicroseconds: 30_000_000);
+        // Admitted 30 s ago: in the previous minute, so this minute's count is not theirs.
+        await store.ReconcileAsync(Entry(key, rules, 70, UnixTime.NowMicroseconds(clock) - 30_000_000));
 
         var peek = await store.AcquireAsync(new RateLimitRequest(key, rules, 1, Consume: false), default);
         Assert.Equal(100, peek.Results[0].Remaining);
         // The bucket cannot go below empty.
         Assert.Equal(0, peek.Results[1].Remaining);
     }
+
+    [Theory]
+    [MemberData(nameof(Topologies))]
+    public async Task Reconcile_SlidingWindow_ChargesTheWindowTheAdmissionsFellIn(bool cluster)
+    {
+        var (store, clock, key) = Setup(cluster, startOffset: TimeSpan.FromSeconds(15));
+        var rules = Rules(Rule(RateLimitAlgorithm.SlidingWindow, 100, TimeSpan.FromMinutes(1)));
+        var now = UnixTime.NowMicroseconds(clock);
+
+        // 40 admitted 30 s ago (the previous minute) and 20 admitted 5 s ago (this minute): an outage across a boundary.
+        await store.ReconcileAsync(Entry(key, rules, 40, now - 30_000_000));
+        await store.ReconcileAsync(Entry(key, rules, 20, now - 5_000_000));
+
+        // 15 s into this minute the previous minute weighs 45/60: 40 x 0.75 + 20 = 50 of 100 spent.
+        var peek = await store.AcquireAsync(new RateLimitRequest(key, rules, 1, Consume: false), default);
+        Assert.Equal(50, peek.Results[0].Remaining);
+    }
+
+    [Theory]
+    [MemberData(nameof(Topologies))]
+    public async Task Reconcile_AdmissionsOfAClosedFixedWindow_ChargeNothing(bool cluster)
+    {
+        var (store, clock, key) = Setup(cluster, startOffset: TimeSpan.FromSeconds(5));
+        var rules = Rules(Rule(RateLimitAlgorithm.FixedWindow, 100, TimeSpan.FromMinutes(1)));
+
+        await store.ReconcileAsync(Entry(key, rules, 40, UnixTime.NowMicroseconds(clock) - 10_000_000));
+
+        var peek = await store.AcquireAsync(new RateLimitRequest(key, rules, 1, Consume: false), default);
+        Assert.Equal(100, peek.Results[0].Remaining);
+    }
+
+    private static LedgerEntry Entry(string key, RuleSet rules, long permits, long at) => new(key, rules, permits, at, long.MaxValue);
 
     private static LeaseRequest Request(string key, RuleSet rules, long need, long want) =>
         new(key, rules, need, want, HoldMicros, StillHolding: false);
@@ -197,7 +230,7 @@ public sealed class RedisLeaseScriptTests
     private static (RedisRateLimitStore Store, FakeTimeProvider Clock, string Key) Setup(bool cluster, TimeSpan? startOffset = null)
     {
         var clock = new FakeTimeProvider(Epoch + (startOffset ?? TimeSpan.Zero));
-        var store = new RedisRateLimitStore(RedisTestServers.Connection(cluster), new RedisKeys(RedisTestServers.KeyPrefix), clock);
+        var store = new RedisRateLimitStore(RedisTestServers.Connection(cluster), new RedisKeys(RedisTestServers.KeyPrefix), storeClock: null, clock);
         return (store, clock, "lease|" + Guid.NewGuid().ToString("N", CultureInfo.InvariantCulture));
     }
 

@@ -6,9 +6,12 @@ namespace Gateway.Limiting.Storage.Redis;
 
 /// <summary>
 /// Counts the live gateway instances: each writes a heartbeat every second into one sorted set (score: Redis's own
-/// time, so gateway clocks do not matter) and counts the members seen in the last few seconds. Local fallback
-/// divides limits by the last count it saw; before any, by <c>ExpectedInstances</c>. Heartbeats use plain commands
-/// (TIME, then ZADD/ZREMRANGEBYSCORE/ZCARD/PEXPIRE), never a script.
+/// time, so gateway clocks do not matter) and counts the members seen in the last few seconds. Local fallback divides
+/// limits by <see cref="FallbackDivisor"/>: the largest of <c>ExpectedInstances</c> and the counts of the last
+/// <see cref="ShareMemory"/> of heartbeats, so an instance that has just started, or that a scale-up has not yet
+/// shown all its peers, never takes more than its share. Heartbeats use plain commands (TIME, then
+/// ZADD/ZREMRANGEBYSCORE/ZCARD/PEXPIRE), never a script, and their failures never open the circuit: a decision's
+/// calls say whether Redis can decide.
 /// </summary>
 internal sealed partial class InstanceRegistry : IDisposable
 {
@@ -17,50 +20,71 @@ internal sealed partial class InstanceRegistry : IDisposable
     /// <summary>An instance silent for this long no longer counts.</summary>
     public static readonly TimeSpan LivenessWindow = TimeSpan.FromSeconds(5);
 
+    /// <summary>How many heartbeats back the fallback divisor remembers the largest count (one a second).</summary>
+    public const int ShareMemory = 30;
+
     private readonly RedisConnection _connection;
     private readonly RedisKey _key;
     private readonly string _instanceId;
+    private readonly int _expectedInstances;
+    private readonly StoreClock? _storeClock;
     private readonly ILogger<InstanceRegistry> _logger;
     private readonly ITimer _timer;
+    private readonly int[] _recentCounts = new int[ShareMemory];
+    private readonly TaskCompletionSource _firstBeat = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _nextSlot;
     private int _liveInstances;
+    private int _fallbackDivisor;
     private int _beating;
 
-    public InstanceRegistry(RedisConnection connection, string keyPrefix, string instanceId, int expectedInstances, ILogger<InstanceRegistry> logger)
+    public InstanceRegistry(
+        RedisConnection connection, string keyPrefix, string instanceId, int expectedInstances, ILogger<InstanceRegistry> logger, StoreClock? storeClock = null)
     {
         _connection = connection;
         _key = keyPrefix + "instances";
         _instanceId = instanceId;
         _logger = logger;
-        _liveInstances = Math.Max(1, expectedInstances);
+        _storeClock = storeClock;
+        _expectedInstances = Math.Max(1, expectedInstances);
+        _liveInstances = _expectedInstances;
+        _fallbackDivisor = _expectedInstances;
         // Real time: heartbeats pace real I/O.
-        _timer = TimeProvider.System.CreateTimer(static s => ((InstanceRegistry)s!).Beat(), this, TimeSpan.Zero, HeartbeatInterval);
+        _timer = TimeProvider.System.CreateTimer(static s => ((InstanceRegistry)s!).Beat(), this, HeartbeatInterval, HeartbeatInterval);
     }
 
-    /// <summary>Live instances at the last heartbeat, this one included (at least 1).</summary>
+    /// <summary>Live instances at the last heartbeat, this one included (at least 1; <c>ExpectedInstances</c> before any).</summary>
     public int LiveInstances => Volatile.Read(ref _liveInstances);
+
+    /// <summary>What local fallback divides limits by: the largest of ExpectedInstances and the recent live counts.</summary>
+    public int FallbackDivisor => Volatile.Read(ref _fallbackDivisor);
+
+    /// <summary>Completes with the first heartbeat that counted the live instances.</summary>
+    public Task FirstBeat => _firstBeat.Task;
 
     /// <summary>Redis's clock minus this gateway's, at the last heartbeat (for diagnostics; decisions never use it).</summary>
     public TimeSpan ClockOffset { get; private set; }
 
     public void Dispose() => _timer.Dispose();
 
-    /// <summary>One heartbeat now (the timer calls it; tests may too).</summary>
-    public async Task BeatAsync()
+    /// <summary>One heartbeat now (the timer calls it; the warm start and tests may too). True when it counted the instances.</summary>
+    public async Task<bool> BeatAsync()
     {
-        var breaker = _connection.Breaker;
-        if (breaker.IsOpen || !_connection.TryGetDatabase(out var database))
+        if (_connection.Breaker.IsOpen || !_connection.TryGetDatabase(out var database))
         {
-            return;
+            return false;
         }
 
         try
         {
             var multiplexer = _connection.Multiplexer;
-            var server = multiplexer.GetServer(database.IdentifyEndpoint(_key) ?? multiplexer.GetEndPoints()[0]);
+            // From the client's slot map, with no round trip: a synchronous lookup (IdentifyEndpoint) would block a
+            // pool thread on a reply that itself needs a pool thread, and starve a cold process.
+            var server = multiplexer.GetServer(_key, asyncState: null, CommandFlags.DemandMaster);
             var before = DateTimeOffset.UtcNow;
             var now = await server.TimeAsync(CommandFlags.DemandMaster).WaitAsync(_connection.Deadline).ConfigureAwait(false);
             ClockOffset = new DateTimeOffset(now, TimeSpan.Zero) - before;
             var micros = (now - DateTime.UnixEpoch).Ticks / 10;
+            _storeClock?.Observe(micros);
             var batch = database.CreateBatch();
             var added = batch.SortedSetAddAsync(_key, _instanceId, micros, CommandFlags.DemandMaster);
             var pruned = batch.SortedSetRemoveRangeByScoreAsync(_key, double.NegativeInfinity, micros - (LivenessWindow.Ticks / 10), Exclude.Stop, CommandFlags.DemandMaster);
@@ -68,18 +92,34 @@ internal sealed partial class InstanceRegistry : IDisposable
             var expiry = batch.KeyExpireAsync(_key, LivenessWindow * 2, CommandFlags.DemandMaster);
             batch.Execute();
             await Task.WhenAll(added, pruned, count, expiry).WaitAsync(_connection.Deadline).ConfigureAwait(false);
-            var live = (int)Math.Max(1, count.Result);
-            if (Interlocked.Exchange(ref _liveInstances, live) != live)
-            {
-                Log.LiveInstancesChanged(_logger, live);
-            }
-
-            breaker.RecordSuccess();
+            Counted((int)Math.Max(1, count.Result));
+            return true;
         }
         catch (Exception e) when (e is TimeoutException or RedisException or StoreUnavailableException or ObjectDisposedException)
         {
-            breaker.RecordFailure(e);
+            // A missed heartbeat changes no count; only decisions' own calls judge whether Redis can decide.
+            Log.HeartbeatFailed(_logger, e.Message);
+            return false;
         }
+    }
+
+    private void Counted(int live)
+    {
+        int divisor;
+        lock (_recentCounts)
+        {
+            _recentCounts[_nextSlot] = live;
+            _nextSlot = (_nextSlot + 1) % ShareMemory;
+            divisor = Math.Max(_expectedInstances, _recentCounts.Max());
+        }
+
+        Volatile.Write(ref _fallbackDivisor, divisor);
+        if (Interlocked.Exchange(ref _liveInstances, live) != live)
+        {
+            Log.LiveInstancesChanged(_logger, live, divisor);
+        }
+
+        _firstBeat.TrySetResult();
     }
 
     private void Beat()
@@ -94,7 +134,10 @@ internal sealed partial class InstanceRegistry : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1405, Level = LogLevel.Information, Message = "Live gateway instances: {LiveInstances}.")]
-        public static partial void LiveInstancesChanged(ILogger logger, int liveInstances);
+        [LoggerMessage(EventId = 1405, Level = LogLevel.Information, Message = "Live gateway instances: {LiveInstances}; local fallback would divide limits by {FallbackDivisor}.")]
+        public static partial void LiveInstancesChanged(ILogger logger, int liveInstances, int fallbackDivisor);
+
+        [LoggerMessage(EventId = 1411, Level = LogLevel.Debug, Message = "Heartbeat failed: {Reason}")]
+        public static partial void HeartbeatFailed(ILogger logger, string reason);
     }
 }

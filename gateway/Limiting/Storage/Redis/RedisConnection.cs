@@ -5,48 +5,61 @@ using StackExchange.Redis;
 namespace Gateway.Limiting.Storage.Redis;
 
 /// <summary>
-/// The process's one <see cref="ConnectionMultiplexer"/>, and the circuit breaker in front of it. Start-up waits a
-/// moment for Redis (so a healthy deployment starts on shared limits) but never fails for it: with
-/// <c>AbortOnConnectFail=false</c> the gateway starts while Redis is down, serves in each policy's failure mode, and
-/// the client keeps reconnecting. Commands fail fast while disconnected rather than queueing behind the reconnect,
-/// and every call has our own deadline on top of the client's timeouts.
+/// The process's one <see cref="ConnectionMultiplexer"/>, and the circuit breaker in front of it. Connecting never blocks
+/// start-up and never fails it: with <c>AbortOnConnectFail=false</c> the client keeps reconnecting while the gateway
+/// serves in each policy's failure mode. The circuit starts open and is closed by the first probe that succeeds (the
+/// warm start does one at once): it loads every script on every primary and runs a writing script there, so the first
+/// decision never pays for a connection, a NOSCRIPT or a read-only node. Scripts are loaded again after a reconnect or
+/// a topology change. Commands fail fast while disconnected rather than queueing behind the reconnect, and every call
+/// has our own deadline on top of the client's timeouts.
 /// </summary>
 internal sealed partial class RedisConnection : IDisposable
 {
-    /// <summary>How long start-up waits for a first connection before serving in failure mode.</summary>
-    private static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(2);
-
     private readonly Task<ConnectionMultiplexer> _connecting;
+    private readonly string _keyPrefix;
     private readonly ILogger<RedisConnection> _logger;
 
-    public RedisConnection(string configuration, TimeSpan deadline, ILoggerFactory loggerFactory)
+    public RedisConnection(string configuration, TimeSpan deadline, BreakerSettings breaker, string keyPrefix, ILoggerFactory loggerFactory)
     {
         _logger = loggerFactory.CreateLogger<RedisConnection>();
+        _keyPrefix = keyPrefix;
         Deadline = deadline;
+        // Replies are read and completed on the client's own threads, not the thread pool: a busy or cold process
+        // (JIT, a burst of requests) then still sees Redis's answer the moment it arrives, so the deadline measures
+        // Redis, not our own queue. (StackExchange.Redis 3 reads on the pool unless asked; measured here: a reply took
+        // over 3 s to complete on a saturated pool, 5 ms with this.) Costs a reader and a writer thread per connection.
+        ConnectionMultiplexer.SetFeatureFlag("DedicatedThreads", true);
         var options = ConfigurationOptions.Parse(configuration);
         options.AbortOnConnectFail = false;
         options.ClientName ??= "gateway";
         // While disconnected, fail at once instead of queueing: the caller has a failure mode to serve.
         options.BacklogPolicy = BacklogPolicy.FailFast;
         options.ReconnectRetryPolicy ??= new LinearRetry(500);
-        Breaker = new StoreCircuitBreaker(PingAsync, deadline, loggerFactory.CreateLogger<StoreCircuitBreaker>());
+        // The probe loads scripts and talks to several servers: it gets more time than a decision, but still a bound.
+        Breaker = new StoreCircuitBreaker(ProbeAsync, ProbeDeadline(deadline), breaker, loggerFactory.CreateLogger<StoreCircuitBreaker>(), startOpen: true);
         _connecting = ConnectAsync(options);
-        if (!_connecting.Wait(StartupWait) || !_connecting.Result.IsConnected)
-        {
-            Breaker.Open("not connected at start-up");
-        }
     }
 
-    /// <summary>For tests that talk to a Redis they know is up: the generous default deadline, no logging.</summary>
+    /// <summary>
+    /// For tests that talk to a Redis they know is up: a generous deadline, no logging, and connected, with scripts
+    /// loaded and the circuit closed, before the constructor returns.
+    /// </summary>
     public RedisConnection(string configuration)
-        : this(configuration, TimeSpan.FromSeconds(5), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance)
+        : this(configuration, TimeSpan.FromSeconds(5), BreakerSettings.Default, "rl:", Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance)
     {
+        if (!WarmUpForTestsAsync().Wait(TimeSpan.FromSeconds(30)))
+        {
+            throw new InvalidOperationException($"Redis at {configuration} did not become ready within 30 s.");
+        }
     }
 
     public StoreCircuitBreaker Breaker { get; }
 
     /// <summary>The longest a request waits on Redis, whatever the client's own timeouts are.</summary>
     public TimeSpan Deadline { get; }
+
+    /// <summary>Completes when the multiplexer exists (connected or still retrying in the background).</summary>
+    public Task Connecting => _connecting;
 
     public ConnectionMultiplexer Multiplexer => _connecting.IsCompletedSuccessfully
         ? _connecting.Result
@@ -76,6 +89,17 @@ internal sealed partial class RedisConnection : IDisposable
         }
     }
 
+    private static TimeSpan ProbeDeadline(TimeSpan deadline) => TimeSpan.FromTicks(Math.Max(deadline.Ticks * 20, TimeSpan.TicksPerSecond));
+
+    private async Task WarmUpForTestsAsync()
+    {
+        await _connecting.ConfigureAwait(false);
+        while (!await Breaker.ProbeNowAsync().ConfigureAwait(false))
+        {
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+    }
+
     private async Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions options)
     {
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
@@ -92,41 +116,65 @@ internal sealed partial class RedisConnection : IDisposable
         {
             if (e.ConnectionType == ConnectionType.Interactive)
             {
+                // A server that restarted has no scripts: load them before a decision meets NOSCRIPT.
+                _ = LoadScriptsEverywhereAsync("reconnected");
                 Breaker.ProbeIfOpen();
             }
         };
+        multiplexer.ConfigurationChanged += (_, _) => _ = LoadScriptsEverywhereAsync("topology changed");
         return multiplexer;
     }
 
-    private async Task PingAsync(CancellationToken cancellationToken)
+    /// <summary>What a decision needs, on every primary: the scripts loaded, and a writing script that runs.</summary>
+    private async Task ProbeAsync(CancellationToken cancellationToken)
     {
-        if (!TryGetDatabase(out var database))
+        if (!_connecting.IsCompleted)
         {
             throw new StoreUnavailableException("Redis is not connected yet.");
         }
 
-        var multiplexer = _connecting.Result;
-        if (!multiplexer.IsConnected)
+        var multiplexer = await _connecting.ConfigureAwait(false);
+        var primaries = RedisPrimaries.Find(multiplexer, _keyPrefix);
+        await Task.WhenAll(primaries.Select(async primary =>
         {
-            throw new StoreUnavailableException("Redis is not connected.");
-        }
-
-        // Every primary must answer (a Cluster with a primary down cannot serve that primary's keys).
-        foreach (var endpoint in multiplexer.GetEndPoints())
-        {
-            var server = multiplexer.GetServer(endpoint);
-            if (!server.IsReplica)
+            foreach (var script in RedisScripts.All)
             {
-                await server.PingAsync(CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await script.EnsureLoadedAsync(primary.Server, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Within a decision's deadline: a Redis that answers, but too slowly for decisions, keeps the circuit open.
+            await primary.Server.ExecuteAsync("EVALSHA", [RedisScripts.Probe.Sha1Hex, 1, primary.ProbeKey], CommandFlags.DemandMaster)
+                .WaitAsync(Deadline, cancellationToken).ConfigureAwait(false);
+        })).ConfigureAwait(false);
+    }
+
+    private async Task LoadScriptsEverywhereAsync(string reason)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(ProbeDeadline(Deadline));
+            var primaries = RedisPrimaries.Find(_connecting.Result, _keyPrefix);
+            foreach (var (server, _) in primaries)
+            {
+                foreach (var script in RedisScripts.All)
+                {
+                    await script.EnsureLoadedAsync(server, timeout.Token).ConfigureAwait(false);
+                }
             }
         }
-
-        await database.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A call that meets NOSCRIPT still loads the script itself; this only spares it the extra round trip.
+            Log.ScriptLoadFailed(_logger, reason, e.Message);
+        }
     }
 
     private static partial class Log
     {
         [LoggerMessage(EventId = 1404, Level = LogLevel.Warning, Message = "Redis connection to {EndPoint} failed: {FailureType}.")]
         public static partial void ConnectionFailed(ILogger logger, string endPoint, string failureType);
+
+        [LoggerMessage(EventId = 1410, Level = LogLevel.Debug, Message = "Could not load the scripts on every primary ({Reason}): {Problem}")]
+        public static partial void ScriptLoadFailed(ILogger logger, string reason, string problem);
     }
 }

@@ -11,23 +11,25 @@ namespace Gateway.Limiting.Storage.Redis;
 /// Counters in Redis (standalone or Cluster), shared by every gateway instance. A decision, or a lease of many
 /// permits, is one script call (<c>acquire.lua</c>): it reads Redis's own clock, evaluates every rule and consumes
 /// from all or none, so several instances together never admit more than one limiter would, and gateway clocks play
-/// no part. Unused leased permits go back through <c>release.lua</c>.
+/// no part. Unused leased permits go back through <c>release.lua</c>; permits admitted on local fallback are added
+/// through <c>reconcile.lua</c>.
 /// </summary>
 internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
 {
     private const int FirstRuleArgument = 7;
 
-    private static readonly RedisScript AcquireScript = RedisScript.Load("acquire");
-    private static readonly RedisScript ReleaseScript = RedisScript.Load("release");
-    private static readonly RedisScript ReconcileScript = RedisScript.Load("reconcile");
     private static readonly RedisValue UseRedisClock = -1;
+
+    /// <summary>The partition the warm start exercises: '~' is not allowed in policy names, so no real key can collide.</summary>
+    private static readonly RuleSet WarmUpRules = new("~warmup", "warm-up", [new RateLimitRule("~warmup-1s", RateLimitAlgorithm.FixedWindow, 1000, TimeSpan.FromSeconds(1), 1000)]);
 
     private readonly RedisConnection _connection;
     private readonly RedisKeys _keys;
+    private readonly StoreClock? _storeClock;
     private readonly TimeProvider? _testClock;
 
-    public RedisRateLimitStore(RedisConnection connection, RedisKeys keys)
-        : this(connection, keys, testClock: null)
+    public RedisRateLimitStore(RedisConnection connection, RedisKeys keys, StoreClock? storeClock = null)
+        : this(connection, keys, storeClock, testClock: null)
     {
     }
 
@@ -35,10 +37,11 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
     /// For the store contract tests only: they move a fake clock, which Redis cannot do. The script then takes the
     /// time from the call instead of <c>TIME</c>; the gateway itself never uses this constructor.
     /// </summary>
-    internal RedisRateLimitStore(RedisConnection connection, RedisKeys keys, TimeProvider? testClock)
+    internal RedisRateLimitStore(RedisConnection connection, RedisKeys keys, StoreClock? storeClock, TimeProvider? testClock)
     {
         _connection = connection;
         _keys = keys;
+        _storeClock = storeClock;
         _testClock = testClock;
     }
 
@@ -47,18 +50,14 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
 
     public async ValueTask<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken)
     {
-        var (results, _, _, _) = await EvaluateAsync(
-            request.PartitionKey, request.Rules, request.Cost, request.Cost, request.Consume, holdMicros: 0, stillHolding: false).ConfigureAwait(false);
-        return new RateLimitDecision(request.Rules, results);
+        var grant = await EvaluateAsync(request.PartitionKey, request.Rules, request.Cost, request.Cost, request.Consume, holdMicros: 0, stillHolding: false)
+            .ConfigureAwait(false);
+        return new RateLimitDecision(request.Rules, grant.Results);
     }
 
-    public async ValueTask<LeaseGrant> GrantAsync(LeaseRequest request, CancellationToken cancellationToken)
-    {
-        var (results, granted, storeTime, othersHoldFor) = await EvaluateAsync(
-            request.PartitionKey, request.Rules, request.Need, request.Want, consume: true, request.HoldForMicroseconds, request.StillHolding)
+    public async ValueTask<LeaseGrant> GrantAsync(LeaseRequest request, CancellationToken cancellationToken) =>
+        await EvaluateAsync(request.PartitionKey, request.Rules, request.Need, request.Want, consume: true, request.HoldForMicroseconds, request.StillHolding)
             .ConfigureAwait(false);
-        return new LeaseGrant(granted, results, storeTime, othersHoldFor);
-    }
 
     public async ValueTask RefundAsync(RateLimitRequest request, DecisionBasis basis, CancellationToken cancellationToken) =>
         await ReleaseAsync(new LeaseRelease(request.PartitionKey, request.Rules, request.Cost, GrantedAtStoreTime: -1, LastLease: false), cancellationToken)
@@ -81,32 +80,46 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
         }
 
         keys[^1] = _keys.ForLeaseMarks(release.PartitionKey);
-        await CallAsync(ReleaseScript, keys, values).ConfigureAwait(false);
+        await CallAsync(RedisScripts.Release, keys, values, static reply => reply).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Adds <paramref name="permits"/> admitted on local fallback, the first <paramref name="ageMicroseconds"/> ago, to
-    /// the counters of windows still open (and takes them from buckets).
+    /// Adds the permits of a ledger entry, admitted on local fallback at Redis time <see cref="LedgerEntry.At"/>, to the
+    /// counters of the windows they were admitted in, if those still matter (and takes them from buckets).
     /// </summary>
+    /// <param name="entry">What to add.</param>
     /// <param name="whileCircuitOpen">True when called from the probe that is about to close the circuit.</param>
-    public async Task ReconcileAsync(string partitionKey, RuleSet ruleSet, long permits, long ageMicroseconds, bool whileCircuitOpen = false)
+    public async Task ReconcileAsync(LedgerEntry entry, bool whileCircuitOpen = false)
     {
-        var rules = ruleSet.Rules;
+        var rules = entry.Rules.Rules;
         var keys = new RedisKey[rules.Length];
         var values = new RedisValue[3 + (4 * rules.Length)];
-        values[0] = permits;
-        values[1] = ageMicroseconds;
+        values[0] = entry.Permits;
+        values[1] = entry.At;
         values[2] = Now();
         for (var i = 0; i < rules.Length; i++)
         {
-            keys[i] = _keys.ForRule(partitionKey, rules[i]);
+            keys[i] = _keys.ForRule(entry.PartitionKey, rules[i]);
             WriteRule(values, 3 + (4 * i), rules[i]);
         }
 
-        await CallAsync(ReconcileScript, keys, values, whileCircuitOpen).ConfigureAwait(false);
+        await CallAsync(RedisScripts.Reconcile, keys, values, static reply => reply, whileCircuitOpen).ConfigureAwait(false);
     }
 
-    private async Task<(RuleResult[] Results, long Granted, long StoreTime, long OthersHoldFor)> EvaluateAsync(
+    /// <summary>
+    /// Runs every script once on a partition of this instance's own (keys that expire within a second), so the first
+    /// real decision finds the code paths compiled: part of the warm start, after the probe closed the circuit.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var partition = "~warmup|" + InstanceId;
+        var grant = await GrantAsync(new LeaseRequest(partition, WarmUpRules, 1, 2, 1_000_000, StillHolding: false), cancellationToken).ConfigureAwait(false);
+        await AcquireAsync(new RateLimitRequest(partition, WarmUpRules, 1, Consume: false), cancellationToken).ConfigureAwait(false);
+        await ReleaseAsync(new LeaseRelease(partition, WarmUpRules, grant.Granted, grant.StoreTime, LastLease: true), cancellationToken).ConfigureAwait(false);
+        await ReconcileAsync(new LedgerEntry(partition, WarmUpRules, 1, grant.StoreTime, grant.StoreTime)).ConfigureAwait(false);
+    }
+
+    private async Task<LeaseGrant> EvaluateAsync(
         string partitionKey, RuleSet ruleSet, long need, long want, bool consume, long holdMicros, bool stillHolding)
     {
         var rules = ruleSet.Rules;
@@ -131,15 +144,19 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
             keys[^1] = _keys.ForLeaseMarks(partitionKey);
         }
 
-        var reply = await CallAsync(AcquireScript, keys, values).ConfigureAwait(false);
+        return await CallAsync(RedisScripts.Acquire, keys, values, reply => ParseGrant(reply, rules.Length)).ConfigureAwait(false);
+    }
+
+    private LeaseGrant ParseGrant(RedisResult reply, int ruleCount)
+    {
         var fields = (RedisResult[])reply!;
-        if (fields.Length != (4 * rules.Length) + 3)
+        if (fields.Length != (4 * ruleCount) + 3)
         {
-            throw new InvalidOperationException($"acquire.lua answered {fields.Length} values for {rules.Length} rules.");
+            throw new InvalidOperationException($"acquire.lua answered {fields.Length} values for {ruleCount} rules.");
         }
 
-        var results = new RuleResult[rules.Length];
-        for (var i = 0; i < rules.Length; i++)
+        var results = new RuleResult[ruleCount];
+        for (var i = 0; i < ruleCount; i++)
         {
             results[i] = new RuleResult(
                 Allowed: (long)fields[4 * i] == 1,
@@ -148,17 +165,20 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
                 RetryAfter: (long)fields[(4 * i) + 3]);
         }
 
-        var tail = 4 * rules.Length;
-        return (results, (long)fields[tail], (long)fields[tail + 1], (long)fields[tail + 2]);
+        var tail = 4 * ruleCount;
+        var storeTime = (long)fields[tail + 1];
+        _storeClock?.Observe(storeTime);
+        return new LeaseGrant((long)fields[tail], results, storeTime, (long)fields[tail + 2]);
     }
 
     /// <summary>
-    /// One script call under the circuit breaker and our own deadline. Any failure to answer in time (a stalled or
-    /// unreachable Redis, a Cluster without a primary for the slot) becomes <see cref="StoreUnavailableException"/>,
-    /// for the policy's failure mode to handle; a call that outlives its deadline may still complete in Redis, which
-    /// only ever counts a permit that nobody used (stricter, never looser).
+    /// One script call under the circuit breaker and our own deadline. A call that fails, or is still unanswered at the
+    /// deadline, becomes <see cref="StoreUnavailableException"/> for the policy's failure mode to handle; one past the
+    /// deadline becomes <see cref="StoreDeadlineExceededException"/>, which carries the call on, so what it does in Redis
+    /// when it does answer is accounted for by the caller instead of lost. An answer that arrived in time but was
+    /// noticed late (this process, not Redis, was slow) is used as if on time.
     /// </summary>
-    private async Task<RedisResult> CallAsync(RedisScript script, RedisKey[] keys, RedisValue[] values, bool whileCircuitOpen = false)
+    private async Task<T> CallAsync<T>(RedisScript script, RedisKey[] keys, RedisValue[] values, Func<RedisResult, T> parse, bool whileCircuitOpen = false)
     {
         var breaker = _connection.Breaker;
         if (breaker.IsOpen && !whileCircuitOpen)
@@ -168,29 +188,71 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
 
         if (!_connection.TryGetDatabase(out var database))
         {
-            breaker.Open("not connected");
             throw new StoreUnavailableException("Redis is not connected yet.");
         }
 
         var started = Stopwatch.GetTimestamp();
         var scriptTag = new KeyValuePair<string, object?>("script", script.Name);
         GatewayMetrics.StoreCalls.Add(1, scriptTag);
+        RedisResult reply;
         try
         {
-            // Never from a replica: a decision must see every permit already taken. The deadline runs on real time:
-            // it bounds real I/O, whatever clock decisions use.
-            var reply = await script.EvaluateAsync(database, keys, values, CommandFlags.DemandMaster)
-                .WaitAsync(_connection.Deadline, TimeProvider.System).ConfigureAwait(false);
-            breaker.RecordSuccess();
-            GatewayMetrics.StoreLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, scriptTag);
-            return reply;
+            // Never from a replica: a decision must see every permit already taken.
+            try
+            {
+                reply = await WithinDeadlineAsync(script.EvaluateAsync(database, keys, values, CommandFlags.DemandMaster), parse, scriptTag, started).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (RedisScript.IsNoScript(e))
+            {
+                // A node that lost its scripts: the body once (which loads it there), on a deadline of its own.
+                reply = await WithinDeadlineAsync(script.EvaluateBodyAsync(database, keys, values, CommandFlags.DemandMaster), parse, scriptTag, Stopwatch.GetTimestamp())
+                    .ConfigureAwait(false);
+            }
         }
-        catch (Exception e) when (e is TimeoutException or RedisException or ObjectDisposedException)
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
         {
             GatewayMetrics.StoreErrors.Add(1, scriptTag);
             breaker.RecordFailure(e);
-            throw new StoreUnavailableException($"Redis did not answer within {_connection.Deadline.TotalMilliseconds} ms: {e.Message}", e);
+            throw new StoreUnavailableException($"Redis call failed: {e.Message}", e);
         }
+
+        breaker.RecordSuccess();
+        GatewayMetrics.StoreLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, scriptTag);
+        return parse(reply);
+    }
+
+    /// <summary>
+    /// The reply of <paramref name="call"/> if Redis answered within the deadline. Waiting ends at the deadline, but the
+    /// verdict is the call's own state: a reply the client read in time counts even when this process was too busy to
+    /// notice it before the timer fired.
+    /// </summary>
+    private async Task<RedisResult> WithinDeadlineAsync<T>(Task<RedisResult> call, Func<RedisResult, T> parse, KeyValuePair<string, object?> scriptTag, long started)
+    {
+        try
+        {
+            // The deadline runs on real time: it bounds real I/O, whatever clock decisions use.
+            return await call.WaitAsync(_connection.Deadline, TimeProvider.System).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (call.IsCompletedSuccessfully)
+        {
+            return call.Result;
+        }
+        catch (TimeoutException e)
+        {
+            GatewayMetrics.StoreErrors.Add(1, scriptTag);
+            _connection.Breaker.RecordFailure(e);
+            throw new StoreDeadlineExceededException(
+                $"Redis did not answer within {_connection.Deadline.TotalMilliseconds} ms.", e, ParseWhenAnsweredAsync(call, parse, scriptTag, started));
+        }
+    }
+
+    private static async Task<T> ParseWhenAnsweredAsync<T>(Task<RedisResult> call, Func<RedisResult, T> parse, KeyValuePair<string, object?> scriptTag, long started)
+    {
+        var reply = await call.ConfigureAwait(false);
+        // How late, in the same histogram as answers in time: its tail shows what the deadline cut.
+        GatewayMetrics.StoreLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, scriptTag);
+        GatewayMetrics.LateAnswers.Add(1, scriptTag);
+        return parse(reply);
     }
 
     private RedisValue Now() => _testClock is null ? UseRedisClock : UnixTime.NowMicroseconds(_testClock);

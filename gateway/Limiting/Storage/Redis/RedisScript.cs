@@ -6,7 +6,8 @@ namespace Gateway.Limiting.Storage.Redis;
 
 /// <summary>
 /// A Lua script embedded in the assembly, called by its SHA1 (EVALSHA) so only the digest crosses the wire; a node
-/// that does not know it yet (a restart, a new Cluster node) answers NOSCRIPT and gets the body once (EVAL loads it).
+/// that does not know it yet (a restart, a new Cluster node) answers NOSCRIPT and gets the body once (EVAL loads it),
+/// though the breaker's probe and the reconnect handler load every script everywhere before that happens.
 /// </summary>
 internal sealed class RedisScript
 {
@@ -15,6 +16,7 @@ internal sealed class RedisScript
         Name = name;
         Body = body;
         Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(body));
+        Sha1Hex = Convert.ToHexStringLower(Sha1);
     }
 
     public string Name { get; }
@@ -23,8 +25,11 @@ internal sealed class RedisScript
 
     public byte[] Sha1 { get; }
 
-    /// <summary>The named script, after <c>shared.lua</c> (the clock, window and TTL helpers every script uses).</summary>
-    public static RedisScript Load(string name) => new(name, ReadResource("shared") + ReadResource(name));
+    /// <summary>The digest as EVALSHA takes it.</summary>
+    public string Sha1Hex { get; }
+
+    /// <summary>The named script, after <c>shared.lua</c> (the clock, window and TTL helpers) unless <paramref name="withPrelude"/> is false.</summary>
+    public static RedisScript Load(string name, bool withPrelude = true) => new(name, (withPrelude ? ReadResource("shared") : string.Empty) + ReadResource(name));
 
     private static string ReadResource(string name)
     {
@@ -35,15 +40,26 @@ internal sealed class RedisScript
         return reader.ReadToEnd();
     }
 
-    public async Task<RedisResult> EvaluateAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] values, CommandFlags flags)
+    /// <summary>Loads the script on <paramref name="server"/> unless it has it already, so calls there never meet NOSCRIPT.</summary>
+    public async Task EnsureLoadedAsync(IServer server, CancellationToken cancellationToken)
     {
-        try
+        if (!await server.ScriptExistsAsync(Sha1, CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false))
         {
-            return await database.ScriptEvaluateAsync(Sha1, keys, values, flags).ConfigureAwait(false);
-        }
-        catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-        {
-            return await database.ScriptEvaluateAsync(Body, keys, values, flags).ConfigureAwait(false);
+            await server.ScriptLoadAsync(Body, CommandFlags.DemandMaster).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// EVALSHA: the client's own task, with nothing between it and the caller, so it reads as completed the moment the
+    /// reply is read (on the client's thread), however busy the thread pool is.
+    /// </summary>
+    public Task<RedisResult> EvaluateAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] values, CommandFlags flags) =>
+        database.ScriptEvaluateAsync(Sha1, keys, values, flags);
+
+    /// <summary>EVAL with the whole body, after a node answered NOSCRIPT (a restart, a new Cluster node): it also loads the script there.</summary>
+    public Task<RedisResult> EvaluateBodyAsync(IDatabaseAsync database, RedisKey[] keys, RedisValue[] values, CommandFlags flags) =>
+        database.ScriptEvaluateAsync(Body, keys, values, flags);
+
+    public static bool IsNoScript(Exception exception) =>
+        exception is RedisServerException e && e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal);
 }

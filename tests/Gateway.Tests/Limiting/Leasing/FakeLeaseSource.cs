@@ -1,5 +1,6 @@
 using Gateway.Limiting.Leasing;
 using Gateway.Limiting.Policies;
+using Gateway.Limiting.Resilience;
 using Gateway.Limiting.Storage;
 using Gateway.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
@@ -23,6 +24,7 @@ internal sealed class FakeLeaseSource : ILeaseSource, IRateLimitStore
     private readonly List<LeaseRelease> _releases = [];
     private readonly List<RateLimitRequest> _exactRequests = [];
     private readonly Queue<TaskCompletionSource> _blocked = new();
+    private readonly List<(LeaseRequest Request, TaskCompletionSource<LeaseGrant> Answer)> _late = [];
     private readonly List<(int Calls, TaskCompletionSource Reached)> _callWaiters = [];
     private bool _blocking;
 
@@ -45,6 +47,12 @@ internal sealed class FakeLeaseSource : ILeaseSource, IRateLimitStore
 
     /// <summary>When set, a grant fails (after being recorded), as a call to an unreachable store would.</summary>
     public bool FailGrants { get; set; }
+
+    /// <summary>
+    /// When set, a grant misses its deadline: the call throws <see cref="StoreDeadlineExceededException"/> at once, and
+    /// is decided (and consumes) only when <see cref="AnswerLateGrants"/> says so, as a slow Redis's answer would.
+    /// </summary>
+    public bool MissDeadlines { get; set; }
 
     /// <summary>When set, grants complete asynchronously, as a network store's do.</summary>
     public bool YieldOnGrant { get; set; }
@@ -143,6 +151,22 @@ internal sealed class FakeLeaseSource : ILeaseSource, IRateLimitStore
         return reached.Task;
     }
 
+    /// <summary>Decides every grant that missed its deadline, now, and delivers the answers; returns how many.</summary>
+    public int AnswerLateGrants()
+    {
+        List<(TaskCompletionSource<LeaseGrant> Answer, LeaseGrant Grant)> answered;
+        lock (_lock)
+        {
+            answered = [.. _late.Select(l => (l.Answer, Grant(l.Request)))];
+            _grants.AddRange(answered.Select(static a => a.Grant));
+            _late.Clear();
+        }
+
+        // Off the test's synchronization context, where the continuations that settle the answers run inline.
+        Task.Run(() => answered.ForEach(static a => a.Answer.SetResult(a.Grant))).GetAwaiter().GetResult();
+        return answered.Count;
+    }
+
     /// <summary>Another gateway instance takes permits from the same counter.</summary>
     public void ConsumeAsOtherInstance(string partitionKey, long count)
     {
@@ -195,6 +219,17 @@ internal sealed class FakeLeaseSource : ILeaseSource, IRateLimitStore
         if (FailGrants)
         {
             throw new InvalidOperationException("The shared store is unreachable.");
+        }
+
+        if (MissDeadlines)
+        {
+            var answer = new TaskCompletionSource<LeaseGrant>();
+            lock (_lock)
+            {
+                _late.Add((request, answer));
+            }
+
+            throw new StoreDeadlineExceededException("The shared store did not answer within the deadline.", new TimeoutException(), answer.Task);
         }
 
         lock (_lock)

@@ -26,14 +26,15 @@ internal sealed class LeaseRig : IDisposable
         TimeSpan? duration = null,
         int maxKeys = 10_000,
         long start = Start,
-        bool sweepOnTimer = false)
+        bool sweepOnTimer = false,
+        ILateGrantAbsorber? absorber = null)
     {
         Clock = ClockAt(start);
         Source = new FakeLeaseSource(Clock, limit, window ?? TimeSpan.FromMinutes(1));
         Settings = new LeaseSettings(
             Enabled: true, maxLeaseSize, Coverage: TimeSpan.FromMilliseconds(100), duration ?? TimeSpan.FromSeconds(1), maxKeys);
         TimeProvider time = sweepOnTimer ? Clock : new TimerlessClock(Clock);
-        Store = new LeasingRateLimitStore(Source, Source, Settings, time, NullLogger<LeasingRateLimitStore>.Instance);
+        Store = new LeasingRateLimitStore(Source, Source, Settings, time, NullLogger<LeasingRateLimitStore>.Instance, absorber);
         Rules = Source.NewRuleSet();
     }
 

@@ -84,7 +84,9 @@ public sealed class ResilientRateLimitStoreTests
         rig.Clock.AdvanceMicros(MicrosPerMinute);
 
         Assert.Equal(3, rig.AcquireMany(10, request));
-        Assert.Equal(1, rig.Store.PendingReconciliation);
+        // One ledger cell per window: each is charged to the window its admissions fell in.
+        Assert.Equal(2, rig.Store.PendingReconciliation);
+        Assert.Equal([3L, 3L], rig.Ledger.Drain().OrderBy(static e => e.At).Select(static e => e.Permits));
     }
 
     [Fact]
@@ -96,8 +98,9 @@ public sealed class ResilientRateLimitStoreTests
         Assert.True(rig.Acquire(new("p|alice", rules, 1)).Allowed);
         Assert.True(rig.Acquire(new("p|alice", rules, 2)).Allowed);
         Assert.True(rig.Acquire(new("p|bob", rules, 5)).Allowed);
-        // More than the fallback limit of 5: refused, and nothing to add to Redis for carol.
-        var refused = rig.Acquire(new("p|carol", rules, 6));
+        // More than the rule could ever admit: refused, and nothing to add to Redis for carol. (A cost of 6, above the
+        // share of 5 but within the limit, would be admitted once a window: a share never refuses a cost forever.)
+        var refused = rig.Acquire(new("p|carol", rules, 11));
 
         Assert.False(refused.Allowed);
         Assert.Equal(DecisionBasis.LocalFallback, refused.Basis);
@@ -260,7 +263,7 @@ public sealed class ResilientRateLimitStoreTests
     {
         var shared = new ScriptedStore { Fail = true };
         var probe = new ScriptedProbe();
-        using var breaker = new StoreCircuitBreaker(probe.InvokeAsync, TimeSpan.FromSeconds(5), NullLogger<StoreCircuitBreaker>.Instance);
+        using var breaker = new StoreCircuitBreaker(probe.InvokeAsync, TimeSpan.FromSeconds(5), BreakerSettings.Default, NullLogger<StoreCircuitBreaker>.Instance);
         using var rig = new UnreachableRedisRig(shared: shared, breaker: breaker);
 
         // A call that outlives its deadline before the circuit opens: the request still gets an answer.
@@ -277,7 +280,7 @@ public sealed class ResilientRateLimitStoreTests
     {
         var shared = new ScriptedStore();
         var probe = new ScriptedProbe();
-        using var breaker = new StoreCircuitBreaker(probe.InvokeAsync, TimeSpan.FromSeconds(5), NullLogger<StoreCircuitBreaker>.Instance);
+        using var breaker = new StoreCircuitBreaker(probe.InvokeAsync, TimeSpan.FromSeconds(5), BreakerSettings.Default, NullLogger<StoreCircuitBreaker>.Instance);
         using var rig = new UnreachableRedisRig(expectedInstances: 2, shared: shared, breaker: breaker);
         var rules = TenPerMinute();
         var closedDecision = rig.Acquire(new(Key, rules, 1));
@@ -291,25 +294,25 @@ public sealed class ResilientRateLimitStoreTests
         probe.Outcome = ProbeOutcome.Succeed;
         await Poll.UntilAsync(() => breaker.State == CircuitState.Closed, "the circuit closes", breaker.ProbeIfOpen);
 
-        // Reconciliation ran before the circuit closed and took the ledger; this Redis refuses it, and a key whose
-        // reconciliation failed is forgotten rather than retried forever.
-        Assert.Equal(0, rig.Store.PendingReconciliation);
+        // Reconciliation ran before the circuit closed; this Redis cannot take it, so the permits went back into the
+        // ledger to be tried again (their window is still open), not forgotten.
+        Assert.Equal(5, rig.Ledger.PendingPermits);
         var after = rig.Acquire(new(Key, rules, 1));
         Assert.Equal(DecisionBasis.Shared, after.Basis);
         Assert.Equal(2, shared.Calls);
     }
 
     [Fact]
-    public void Dispose_DetachesReconciliationFromTheBreaker()
+    public async Task Reconciler_DisposeAsync_DetachesFromTheBreaker()
     {
         var probe = new ScriptedProbe();
-        using var breaker = new StoreCircuitBreaker(probe.InvokeAsync, TimeSpan.FromSeconds(5), NullLogger<StoreCircuitBreaker>.Instance);
+        using var breaker = new StoreCircuitBreaker(probe.InvokeAsync, TimeSpan.FromSeconds(5), BreakerSettings.Default, NullLogger<StoreCircuitBreaker>.Instance);
         using var rig = new UnreachableRedisRig(shared: new ScriptedStore(), breaker: breaker);
         Assert.NotNull(breaker.BeforeClosing);
 
-        rig.Store.Dispose();
+        await rig.Reconciler.DisposeAsync();
 
-        // A disposed store must not be called back when the breaker, which outlives it, closes.
+        // A disposed reconciler must not be called back when the breaker, which outlives it, closes.
         Assert.Null(breaker.BeforeClosing);
     }
 
@@ -378,23 +381,17 @@ public sealed class ResilientRateLimitStoreTests
     [Fact]
     public async Task RefundAsync_LocalFallbackAfterReconciliation_LeavesNoNegativeEntryToReconcile()
     {
-        var shared = new ScriptedStore();
-        var probe = new ScriptedProbe();
-        using var breaker = new StoreCircuitBreaker(probe.InvokeAsync, TimeSpan.FromSeconds(5), NullLogger<StoreCircuitBreaker>.Instance);
-        using var rig = new UnreachableRedisRig(shared: shared, breaker: breaker);
+        using var rig = new UnreachableRedisRig();
         var request = new RateLimitRequest(Key, TenPerMinute(), 1);
-        breaker.Open("test");
         Assert.Equal(DecisionBasis.LocalFallback, rig.Acquire(request).Basis);
-        probe.Outcome = ProbeOutcome.Succeed;
-        await Poll.UntilAsync(() => breaker.State == CircuitState.Closed, "the circuit closes", breaker.ProbeIfOpen);
-        Assert.Equal(0, rig.Store.PendingReconciliation);
+        Assert.Single(rig.Ledger.Drain());
 
-        // The backend of that fallback admission fails only now, after reconciliation took the ledger (here the
-        // reconciliation failed, so Redis never counted the permit). Recording -1 for the key creates a fresh entry
-        // of -1 permits, which the next reconciliation subtracts from Redis's counters: quota invented, where the
-        // ledger promises "forgotten, never invented".
+        // The backend of that fallback admission fails only now, after reconciliation took the ledger. Recording -1
+        // for the key would create an entry of -1 permits, which the next reconciliation would subtract from Redis's
+        // counters: quota invented, where the ledger promises "forgotten, never invented".
         await rig.Store.RefundAsync(request, DecisionBasis.LocalFallback, CancellationToken.None);
 
         Assert.Equal(0, rig.Store.PendingReconciliation);
+        Assert.Empty(rig.Ledger.Drain());
     }
 }

@@ -15,6 +15,12 @@ internal sealed class ScriptedStore : IRateLimitStore
 
     public bool Fail { get; set; }
 
+    /// <summary>
+    /// When set, a call misses its deadline: it throws <see cref="StoreDeadlineExceededException"/> carrying this
+    /// answer, which the test completes (inline) with what the call did in the store.
+    /// </summary>
+    public TaskCompletionSource<Gateway.Limiting.Leasing.LeaseGrant>? LateAnswer { get; set; }
+
     public int Calls => Volatile.Read(ref _calls);
 
     public int Refunds => Volatile.Read(ref _refunds);
@@ -22,6 +28,12 @@ internal sealed class ScriptedStore : IRateLimitStore
     public ValueTask<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
+        if (LateAnswer is { } late)
+        {
+            return ValueTask.FromException<RateLimitDecision>(
+                new StoreDeadlineExceededException("Redis did not answer within the deadline.", new TimeoutException(), late.Task));
+        }
+
         return Fail ? FailAsync() : ValueTask.FromResult(Admit(request));
     }
 

@@ -4,13 +4,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Gateway.Tests.Limiting.Resilience;
 
 /// <summary>
-/// The breaker's state machine. Its probe timer runs on real time, so every test scripts the probe to fail unless it
-/// says otherwise, starts probes itself with <see cref="StoreCircuitBreaker.ProbeIfOpen"/> and waits for the state,
-/// never for a time.
+/// The breaker's state machine: connection failures open it at once; failed calls only as a share of enough recent
+/// calls. Its probe timer runs on real time, so every test scripts the probe to fail unless it says otherwise, starts
+/// probes itself with <see cref="StoreCircuitBreaker.ProbeIfOpen"/> and waits for the state, never for a time; the
+/// failure-rate window runs on a fake clock where a test moves time.
 /// </summary>
 public sealed class StoreCircuitBreakerTests
 {
     private static readonly TimeSpan GenerousDeadline = TimeSpan.FromSeconds(5);
+
+    /// <summary>The defaults users get: half of at least 10 calls within 2 s.</summary>
+    private static readonly BreakerSettings Settings = BreakerSettings.Default;
 
     [Fact]
     public void State_NewBreaker_IsClosedAndHasNeverOpened()
@@ -24,46 +28,95 @@ public sealed class StoreCircuitBreakerTests
     }
 
     [Fact]
-    public void RecordFailure_OneFewerThanFailuresToOpen_StaysClosed()
+    public void RecordFailure_FewerCallsThanTheMinimum_StaysClosed()
     {
         using var breaker = Create(new ScriptedProbe());
 
-        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen - 1);
+        // A cold start's first calls may all miss the deadline: too few to say Redis is down. They are accounted for
+        // (late answers), not mistaken for an outage.
+        RecordFailures(breaker, Settings.MinimumCalls - 1);
 
         Assert.Equal(CircuitState.Closed, breaker.State);
         Assert.Equal(0, breaker.Openings);
     }
 
     [Fact]
-    public void RecordFailure_FailuresToOpenInARow_Opens()
+    public void RecordFailure_MinimumCallsAllFailed_Opens()
     {
         using var breaker = Create(new ScriptedProbe());
 
-        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen);
+        RecordFailures(breaker, Settings.MinimumCalls);
 
         Assert.Equal(CircuitState.Open, breaker.State);
         Assert.True(breaker.IsOpen);
         Assert.Equal(1, breaker.Openings);
         Assert.NotNull(breaker.LastOpenedAt);
+        Assert.Contains($"{Settings.MinimumCalls} of the last {Settings.MinimumCalls} calls", breaker.OpenReason);
     }
 
     [Fact]
-    public void RecordSuccess_BetweenFailures_ResetsTheCount()
+    public void RecordFailure_RatioReachesTheThreshold_OpensOnlyThen()
     {
         using var breaker = Create(new ScriptedProbe());
+        RecordSuccesses(breaker, 10);
 
-        // Failures that are not consecutive are a flaky store, not a down one: the count starts over at each success.
-        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen - 1);
-        breaker.RecordSuccess();
-        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen - 1);
-
+        // 9 of 19 failed: below half.
+        RecordFailures(breaker, 9);
         Assert.Equal(CircuitState.Closed, breaker.State);
 
-        // One more makes FailuresToOpen in a row since the success.
+        // 10 of 20: half, the default ratio.
         breaker.RecordFailure(null);
+        Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    [Fact]
+    public void RecordFailure_ThreeMissesInARowAmongManyAnswers_StaysClosed()
+    {
+        using var breaker = Create(new ScriptedProbe());
+        RecordSuccesses(breaker, 50);
+
+        // What used to open the circuit: a busy moment, not an outage.
+        RecordFailures(breaker, 3);
+        RecordSuccesses(breaker, 5);
+        RecordFailures(breaker, 3);
+
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
+    public void RecordFailure_FailuresOlderThanTheWindow_NoLongerCount()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var breaker = Create(new ScriptedProbe(), clock: clock);
+        RecordFailures(breaker, Settings.MinimumCalls - 1);
+
+        clock.Advance(Settings.SamplingWindow);
+        RecordFailures(breaker, Settings.MinimumCalls - 1);
+
+        // Never MinimumCalls within one window: failures spread thin over time are a flaky store, not a down one.
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal((Settings.MinimumCalls - 1, Settings.MinimumCalls - 1), breaker.RecentCalls);
+
+        breaker.RecordFailure(null);
+        Assert.Equal(CircuitState.Open, breaker.State);
+    }
+
+    [Fact]
+    public async Task StartOpen_IsOpenWithoutCountingAnOpening_UntilTheFirstProbeCloses()
+    {
+        var probe = new ScriptedProbe();
+        using var breaker = Create(probe, startOpen: true);
 
         Assert.Equal(CircuitState.Open, breaker.State);
-        Assert.Equal(1, breaker.Openings);
+        Assert.Equal(0, breaker.Openings);
+        Assert.StartsWith("starting", breaker.OpenReason);
+        Assert.False(await breaker.ProbeNowAsync());
+
+        probe.Outcome = ProbeOutcome.Succeed;
+        Assert.True(await breaker.ProbeNowAsync());
+        Assert.Equal(CircuitState.Closed, breaker.State);
+        Assert.Equal(0, breaker.Openings);
+        Assert.Null(breaker.OpenReason);
     }
 
     [Fact]
@@ -86,7 +139,7 @@ public sealed class StoreCircuitBreakerTests
         breaker.Open("connection failed");
 
         breaker.Open("connection failed again");
-        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen);
+        RecordFailures(breaker, Settings.MinimumCalls);
 
         // One outage, one opening: reports and failures during it are not new transitions.
         Assert.Equal(CircuitState.Open, breaker.State);
@@ -229,16 +282,16 @@ public sealed class StoreCircuitBreakerTests
     }
 
     [Fact]
-    public async Task ProbeIfOpen_ProbeSucceeds_ResetsTheFailureCount()
+    public async Task ProbeIfOpen_ProbeSucceeds_ForgetsTheCallsThatOpenedIt()
     {
         var probe = new ScriptedProbe();
         using var breaker = Create(probe);
-        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen);
+        RecordFailures(breaker, Settings.MinimumCalls);
         probe.Outcome = ProbeOutcome.Succeed;
         await Poll.UntilAsync(() => breaker.State == CircuitState.Closed, "the circuit closes", breaker.ProbeIfOpen);
 
-        // The failures that opened the circuit are history: a fresh run of them is needed to open it again.
-        RecordFailures(breaker, StoreCircuitBreaker.FailuresToOpen - 1);
+        // The failures that opened the circuit are history: a fresh window of them is needed to open it again.
+        RecordFailures(breaker, Settings.MinimumCalls - 1);
         Assert.Equal(CircuitState.Closed, breaker.State);
 
         breaker.RecordFailure(null);
@@ -330,8 +383,16 @@ public sealed class StoreCircuitBreakerTests
         Assert.Equal(CircuitState.Open, breaker.State);
     }
 
-    private static StoreCircuitBreaker Create(ScriptedProbe probe, TimeSpan? deadline = null) =>
-        new(probe.InvokeAsync, deadline ?? GenerousDeadline, NullLogger<StoreCircuitBreaker>.Instance);
+    private static StoreCircuitBreaker Create(ScriptedProbe probe, TimeSpan? deadline = null, TimeProvider? clock = null, bool startOpen = false) =>
+        new(probe.InvokeAsync, deadline ?? GenerousDeadline, Settings, NullLogger<StoreCircuitBreaker>.Instance, clock, startOpen);
+
+    private static void RecordSuccesses(StoreCircuitBreaker breaker, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            breaker.RecordSuccess();
+        }
+    }
 
     private static void RecordFailures(StoreCircuitBreaker breaker, int count)
     {

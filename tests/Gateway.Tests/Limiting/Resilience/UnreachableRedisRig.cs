@@ -12,13 +12,13 @@ namespace Gateway.Tests.Limiting.Resilience;
 
 /// <summary>
 /// A <see cref="ResilientRateLimitStore"/> whose Redis cannot be reached: the connection points at a loopback port
-/// nothing listens on (connections are refused at once), so the connection opens its circuit at start-up and its
-/// probe (a PING) never succeeds; no heartbeat runs, so the live-instance count stays at <c>expectedInstances</c>.
-/// The fallback counters run on a fake clock whose timers never fire.
+/// nothing listens on, so its circuit, open from the start, never closes (its probe cannot connect); no heartbeat
+/// runs, so the fallback divides by <c>expectedInstances</c>. The fallback counters run on a fake clock whose timers
+/// never fire, through a <see cref="StoreClock"/> that has never seen Redis's time.
 /// <para>
 /// By default the store uses that connection's breaker, which stays open for the rig's life. A test that needs to
-/// move the circuit passes its own breaker (scripted probe): the store only reads the breaker it is given, while
-/// the Redis store and the registry keep the connection's.
+/// move the circuit passes its own breaker (scripted probe): the store and the reconciler read the breaker they are
+/// given. Late answers give permits back to <see cref="Releases"/>.
 /// </para>
 /// </summary>
 internal sealed class UnreachableRedisRig : IDisposable
@@ -28,16 +28,27 @@ internal sealed class UnreachableRedisRig : IDisposable
     /// <summary>Refuses connections on any host without a service on port 1.</summary>
     private const string Unreachable = "127.0.0.1:1,connectTimeout=1000,connectRetry=0";
 
-    public UnreachableRedisRig(int expectedInstances = 1, FakeTimeProvider? clock = null, IRateLimitStore? shared = null, StoreCircuitBreaker? breaker = null)
+    public UnreachableRedisRig(
+        int expectedInstances = 1, FakeTimeProvider? clock = null, IRateLimitStore? shared = null, StoreCircuitBreaker? breaker = null, StoreReadiness? readiness = null)
     {
         Clock = clock ?? ClockAt(T0 + MicrosPerSecond);
-        Connection = new RedisConnection(Unreachable, TimeSpan.FromMilliseconds(200), NullLoggerFactory.Instance);
-        Assert.True(Connection.Breaker.IsOpen, "Something answers on 127.0.0.1:1: these tests need a port that refuses connections.");
+        Connection = new RedisConnection(Unreachable, TimeSpan.FromMilliseconds(200), BreakerSettings.Default, "resilience-tests:", NullLoggerFactory.Instance);
         Redis = new RedisRateLimitStore(Connection, new RedisKeys("resilience-tests:"));
         Instances = new InstanceRegistry(Connection, "resilience-tests:", Redis.InstanceId, expectedInstances, NullLogger<InstanceRegistry>.Instance);
-        Fallback = new InMemoryRateLimitStore(new TimerlessClock(Clock), 10_000, NullLogger<InMemoryRateLimitStore>.Instance);
+        StoreClock = new StoreClock(new TimerlessClock(Clock));
+        Fallback = new InMemoryRateLimitStore(StoreClock, 10_000, NullLogger<InMemoryRateLimitStore>.Instance);
+        Ledger = new FallbackLedger();
+        Decisions = new FailureModeDecisions(NullLogger<FailureModeDecisions>.Instance);
         Breaker = breaker ?? Connection.Breaker;
-        Store = new ResilientRateLimitStore(shared ?? Redis, Redis, Breaker, Instances, Fallback, Clock, NullLogger<ResilientRateLimitStore>.Instance);
+        Store = new ResilientRateLimitStore(
+            shared ?? Redis,
+            Breaker,
+            readiness ?? StoreReadiness.Immediate(),
+            new LocalFallback(Fallback, Ledger, Instances, StoreClock),
+            new LateAnswers(Ledger, Releases, NullLogger<LateAnswers>.Instance),
+            Decisions,
+            NullLogger<ResilientRateLimitStore>.Instance);
+        Reconciler = new FallbackReconciler(Ledger, Redis, Breaker, StoreClock, NullLogger<FallbackReconciler>.Instance);
     }
 
     public FakeTimeProvider Clock { get; }
@@ -48,12 +59,25 @@ internal sealed class UnreachableRedisRig : IDisposable
 
     public InstanceRegistry Instances { get; }
 
+    /// <summary>Redis's time as the rig's instance estimates it (never synchronized here: the rig's fake clock).</summary>
+    public StoreClock StoreClock { get; }
+
     public InMemoryRateLimitStore Fallback { get; }
 
-    /// <summary>The breaker the resilient store consults.</summary>
+    public FallbackLedger Ledger { get; }
+
+    public FailureModeDecisions Decisions { get; }
+
+    /// <summary>The breaker the resilient store and the reconciler consult.</summary>
     public StoreCircuitBreaker Breaker { get; }
 
     public ResilientRateLimitStore Store { get; }
+
+    /// <summary>Attached to <see cref="Breaker"/> (reconciles before it closes); its loop is not started.</summary>
+    public FallbackReconciler Reconciler { get; }
+
+    /// <summary>What late answers gave back.</summary>
+    public ReleaseRecorder Releases { get; } = new();
 
     /// <summary>
     /// Decides synchronously: with the circuit open nothing waits on Redis, and the fallback store never goes
@@ -83,7 +107,7 @@ internal sealed class UnreachableRedisRig : IDisposable
 
     public void Dispose()
     {
-        Store.Dispose();
+        Reconciler.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Fallback.Dispose();
         Instances.Dispose();
         Connection.Dispose();
