@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using Gateway.Limiting.Policies;
 using Microsoft.Extensions.Configuration;
@@ -148,6 +149,9 @@ internal static class ConfigurationValues
 
         return duration;
     }
+
+    /// <summary>The keys a section may hold, compared as configuration compares them (case-insensitively).</summary>
+    public static FrozenSet<string> Keys(params string[] keys) => keys.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reports keys of a section that the gateway does not know: a typo ("Limt") must not silently mean "default".</summary>
     public static void RejectUnknownKeys(IConfigurationSection section, IReadOnlySet<string> knownKeys, ConfigurationErrors errors)

@@ -41,6 +41,10 @@ public static class GatewayMetrics
     public static readonly Counter<long> ReconciledPermits = Meter.CreateCounter<long>(
         "gateway.ratelimit.fallback.reconciled_permits", unit: "{permit}", description: "Permits admitted on local fallback, by outcome: reconciled into Redis, or expired (their windows closed).");
 
+    /// <summary>Permits admitted on local fallback that Redis will never count: the fallback ledger was full.</summary>
+    public static readonly Counter<long> UnrecordedPermits = Meter.CreateCounter<long>(
+        "gateway.ratelimit.fallback.unrecorded_permits", unit: "{permit}", description: "Permits admitted on local fallback and never counted in Redis: the fallback ledger was full.");
+
     /// <summary>Latency of store calls.</summary>
     public static readonly Histogram<double> StoreLatency = Meter.CreateHistogram<double>(
         "gateway.ratelimit.store.duration", unit: "ms", description: "Duration of Redis script calls.");

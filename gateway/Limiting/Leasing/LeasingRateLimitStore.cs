@@ -35,7 +35,7 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
     private readonly long _coverageTicks;
     private readonly long _touchGranularity;
     private readonly long _holdMicros;
-    private readonly ConcurrentDictionary<Task, byte> _pendingReturns = new();
+    private readonly PendingTasks _pendingReturns = new();
     private int _count;
     private volatile bool _stopping;
 
@@ -145,7 +145,7 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
             await Task.WhenAll(refills.Select(static t => t.ContinueWith(static _ => { }, TaskScheduler.Default))).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await Task.WhenAll(_pendingReturns.Keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _pendingReturns.WhenAll().WaitAsync(cancellationToken).ConfigureAwait(false);
         Log.LeasesReturned(_logger, leases);
     }
 
@@ -244,7 +244,14 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
 
         var refill = partition.JoinOrStartRefill(static (p, s) => s.Store.RefillAsync(p, s.Rules, 1), (Store: this, Rules: rules));
         refill?.ContinueWith(
-            static (t, s) => Log.PrefetchFailed((ILogger)s!, t.Exception!.GetBaseException()),
+            static (t, s) =>
+            {
+                // Redis late or down is the failure modes' business (they log it); anything else is worth a warning.
+                if (t.Exception!.GetBaseException() is not StoreUnavailableException)
+                {
+                    Log.PrefetchFailed((ILogger)s!, t.Exception.GetBaseException());
+                }
+            },
             _logger,
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
@@ -272,7 +279,8 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
             // The requests waiting on this refill are decided by their failure mode now; what the call grants when it
             // answers pays for those decisions first, and the rest still serves as a lease. The waiters get an error
             // without the late answer: it is accounted for here, once.
-            _ = AcceptLateGrantAsync(partition, rules, need, want, generation, askedAt, answer);
+            // Tracked like returns: a stopping gateway waits for it, so its permits go back before the connection closes.
+            Track(AcceptLateGrantAsync(partition, rules, need, want, generation, askedAt, answer));
             throw new StoreUnavailableException(late.Message, late);
         }
 
@@ -298,7 +306,6 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
         }
 
         var absorbed = _absorber?.Absorb(partition.Key, rules, grant.StoreTime, grant.Granted) ?? 0;
-        GatewayMetrics.LatePermits.Add(absorbed, new KeyValuePair<string, object?>("use", "absorbed"));
         if (absorbed < grant.Granted)
         {
             GatewayMetrics.LatePermits.Add(grant.Granted - absorbed, new KeyValuePair<string, object?>("use", "leased"));
@@ -397,16 +404,7 @@ internal sealed partial class LeasingRateLimitStore : IRateLimitStore, IAsyncDis
     }
 
     /// <summary>Keeps fire-and-forget returns in sight, so a stopping gateway waits for them before its connection closes.</summary>
-    private void Track(Task release)
-    {
-        if (release.IsCompleted)
-        {
-            return;
-        }
-
-        _pendingReturns.TryAdd(release, 0);
-        release.ContinueWith(static (t, s) => ((ConcurrentDictionary<Task, byte>)s!).TryRemove(t, out _), _pendingReturns, TaskScheduler.Default);
-    }
+    private void Track(Task release) => _pendingReturns.Track(release);
 
     private LeasedPartition GetOrAddPartition(string key)
     {

@@ -299,6 +299,4 @@ public static class RateLimitingSettingsReader
 
     private static bool IsValidPolicyName(string name) =>
         name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
-
-    internal static FrozenSet<string> Keys(params string[] keys) => keys.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 }

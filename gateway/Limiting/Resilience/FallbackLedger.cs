@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Gateway.Limiting.Leasing;
 using Gateway.Limiting.Policies;
+using Gateway.Observability;
 
 namespace Gateway.Limiting.Resilience;
 
@@ -9,7 +10,8 @@ namespace Gateway.Limiting.Resilience;
 /// Redis has counted them: a late answer absorbs them (the permits it took pay for them), and reconciliation adds the
 /// rest to Redis's counters of the windows they were admitted in. Nothing is lost between recording and draining: a
 /// cell being drained is sealed in one atomic step, and a record that meets a sealed cell starts a new one. Bounded: past
-/// <see cref="MaxCells"/> new cells are not recorded (that quota is then forgotten, never invented).
+/// <see cref="MaxCells"/> new cells are not recorded; Redis then never counts those admissions, so the fleet may admit
+/// that many more than the limit. They are counted (<see cref="Overflowed"/>, a metric) so an operator sees it happen.
 /// </summary>
 internal sealed class FallbackLedger : ILateGrantAbsorber
 {
@@ -28,7 +30,7 @@ internal sealed class FallbackLedger : ILateGrantAbsorber
     /// <summary>Cells holding permits not yet counted in Redis.</summary>
     public int Count => Volatile.Read(ref _count);
 
-    /// <summary>Permits not recorded because the ledger was full (since start).</summary>
+    /// <summary>Permits admitted on fallback that Redis will never count, because the ledger was full (since start).</summary>
     public long Overflowed => Interlocked.Read(ref _recordedOverflow);
 
     /// <summary>Permits waiting to be counted in Redis (a moment's sum: other threads may add or take meanwhile).</summary>
@@ -47,43 +49,18 @@ internal sealed class FallbackLedger : ILateGrantAbsorber
     }
 
     /// <summary>Records <paramref name="cost"/> permits admitted at Redis time <paramref name="at"/>.</summary>
-    public void Record(string partitionKey, RuleSet rules, long cost, long at)
-    {
-        var key = new CellKey(partitionKey, rules, LedgerCell.Start(rules, at));
-        while (true)
-        {
-            if (!_cells.TryGetValue(key, out var cell))
-            {
-                if (Volatile.Read(ref _count) >= MaxCells)
-                {
-                    Interlocked.Add(ref _recordedOverflow, cost);
-                    return;
-                }
-
-                var created = new Cell(at, LedgerCell.RelevantUntil(rules, at));
-                cell = _cells.GetOrAdd(key, created);
-                if (ReferenceEquals(cell, created))
-                {
-                    Interlocked.Increment(ref _count);
-                }
-            }
-
-            if (TryAdd(cell, cost))
-            {
-                return;
-            }
-
-            // Sealed by a drain between lookup and add: the drain owns that cell now; start another.
-            _cells.TryRemove(new KeyValuePair<CellKey, Cell>(key, cell));
-        }
-    }
+    public void Record(string partitionKey, RuleSet rules, long cost, long at) => Record(partitionKey, rules, cost, at, bounded: true);
 
     /// <summary>
     /// Takes up to <paramref name="granted"/> permits off what was admitted on fallback in the window of Redis time
     /// <paramref name="storeTime"/>: permits a late answer took in Redis pay for those admissions. Returns how many.
     /// </summary>
-    public long Absorb(string partitionKey, RuleSet rules, long storeTime, long granted) =>
-        TryTake(new CellKey(partitionKey, rules, LedgerCell.Start(rules, storeTime)), granted);
+    public long Absorb(string partitionKey, RuleSet rules, long storeTime, long granted)
+    {
+        var absorbed = TryTake(new CellKey(partitionKey, rules, LedgerCell.Start(rules, storeTime)), granted);
+        GatewayMetrics.LatePermits.Add(absorbed, new KeyValuePair<string, object?>("use", "absorbed"));
+        return absorbed;
+    }
 
     /// <summary>Takes refunded permits off the cell of Redis time <paramref name="at"/>, never below zero and never creating one.</summary>
     public void Forget(string partitionKey, RuleSet rules, long cost, long at) =>
@@ -104,15 +81,28 @@ internal sealed class FallbackLedger : ILateGrantAbsorber
             var permits = Interlocked.Exchange(ref cell.Permits, Sealed);
             if (permits > 0)
             {
-                drained.Add(new LedgerEntry(key.PartitionKey, key.Rules, permits, cell.At, cell.RelevantUntil));
+                drained.Add(new LedgerEntry(key.PartitionKey, key.Rules, permits, cell.At, Interlocked.Read(ref cell.RelevantUntil)));
             }
         }
 
         return drained;
     }
 
-    /// <summary>Puts back an entry whose reconciliation failed, to be tried again.</summary>
-    public void Restore(LedgerEntry entry) => Record(entry.PartitionKey, entry.Rules, entry.Permits, entry.At);
+    /// <summary>Puts back an entry whose reconciliation failed, to be tried again (past the bound too: it was counted in it once).</summary>
+    public void Restore(LedgerEntry entry) => Record(entry.PartitionKey, entry.Rules, entry.Permits, entry.At, bounded: false);
+
+    /// <summary>Drops every cell of a partition whose counters were reset: its admissions belong to counters that are gone.</summary>
+    public void Clear(string partitionKey)
+    {
+        foreach (var (key, cell) in _cells)
+        {
+            if (string.Equals(key.PartitionKey, partitionKey, StringComparison.Ordinal) && _cells.TryRemove(new KeyValuePair<CellKey, Cell>(key, cell)))
+            {
+                Interlocked.Decrement(ref _count);
+                Interlocked.Exchange(ref cell.Permits, Sealed);
+            }
+        }
+    }
 
     /// <summary>Drops cells whose permits can no longer change a decision at Redis time <paramref name="now"/>; returns the permits dropped.</summary>
     public long Prune(long now)
@@ -120,7 +110,7 @@ internal sealed class FallbackLedger : ILateGrantAbsorber
         long dropped = 0;
         foreach (var (key, cell) in _cells)
         {
-            if (cell.RelevantUntil <= now && _cells.TryRemove(new KeyValuePair<CellKey, Cell>(key, cell)))
+            if (Interlocked.Read(ref cell.RelevantUntil) <= now && _cells.TryRemove(new KeyValuePair<CellKey, Cell>(key, cell)))
             {
                 Interlocked.Decrement(ref _count);
                 dropped += Math.Max(0, Interlocked.Exchange(ref cell.Permits, Sealed));
@@ -128,6 +118,56 @@ internal sealed class FallbackLedger : ILateGrantAbsorber
         }
 
         return dropped;
+    }
+
+    private void Record(string partitionKey, RuleSet rules, long cost, long at, bool bounded)
+    {
+        var key = new CellKey(partitionKey, rules, LedgerCell.Start(rules, at));
+        var relevantUntil = LedgerCell.RelevantUntil(rules, at);
+        while (true)
+        {
+            if (!_cells.TryGetValue(key, out var cell))
+            {
+                if (bounded && Volatile.Read(ref _count) >= MaxCells)
+                {
+                    Interlocked.Add(ref _recordedOverflow, cost);
+                    GatewayMetrics.UnrecordedPermits.Add(cost);
+                    return;
+                }
+
+                var created = new Cell(at, relevantUntil);
+                cell = _cells.GetOrAdd(key, created);
+                if (ReferenceEquals(cell, created))
+                {
+                    Interlocked.Increment(ref _count);
+                }
+            }
+
+            if (TryAdd(cell, cost))
+            {
+                // A later admission may matter for longer (a bucket refills from its own time): the cell lives as long
+                // as its latest admission needs.
+                RaiseTo(ref cell.RelevantUntil, relevantUntil);
+                return;
+            }
+
+            // Sealed by a drain between lookup and add: the drain took the cell out; the next lookup starts another.
+        }
+    }
+
+    private static void RaiseTo(ref long location, long value)
+    {
+        var current = Interlocked.Read(ref location);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref location, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
     }
 
     private static bool TryAdd(Cell cell, long cost)
@@ -177,9 +217,10 @@ internal sealed class FallbackLedger : ILateGrantAbsorber
     {
         public long Permits;
 
+        /// <summary>Redis time past which none of the cell's admissions changes a decision; raised by later admissions.</summary>
+        public long RelevantUntil = relevantUntil;
+
         /// <summary>Redis time of the first admission recorded in the cell.</summary>
         public long At { get; } = at;
-
-        public long RelevantUntil { get; } = relevantUntil;
     }
 }

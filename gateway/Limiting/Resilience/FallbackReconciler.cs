@@ -8,9 +8,10 @@ namespace Gateway.Limiting.Resilience;
 /// <summary>
 /// Adds the permits admitted on local fallback to Redis's counters, in the windows they were admitted in: whenever Redis
 /// answers (every <see cref="Interval"/> while the ledger holds any, not only after an outage), before the circuit closes
-/// again (so requests meet counters that include them), and once more when the gateway stops. Cells are reconciled in
-/// parallel; one whose call fails goes back into the ledger to be tried again, until its windows no longer matter; one
-/// whose call misses the deadline counts once its late answer arrives. While the circuit is open, cells whose windows
+/// again (so requests meet counters that include what the outage admitted), right after it closed (what was admitted
+/// while it closed), and once more when the gateway stops. Cells are reconciled in parallel; one whose call fails goes
+/// back into the ledger to be tried again, until its windows no longer matter; one whose call misses the deadline counts
+/// once its late answer arrives, and goes back only if the call fails. While the circuit is open, cells whose windows
 /// closed are dropped, so a long outage holds only what can still change a decision.
 /// </summary>
 internal sealed partial class FallbackReconciler : BackgroundService, IAsyncDisposable
@@ -19,7 +20,6 @@ internal sealed partial class FallbackReconciler : BackgroundService, IAsyncDisp
 
     private const int Parallelism = 16;
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan LateAnswerWait = TimeSpan.FromSeconds(5);
 
     private readonly FallbackLedger _ledger;
     private readonly RedisRateLimitStore _redis;
@@ -27,6 +27,7 @@ internal sealed partial class FallbackReconciler : BackgroundService, IAsyncDisp
     private readonly StoreClock _clock;
     private readonly ILogger<FallbackReconciler> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _wake = new(0, 1);
 
     public FallbackReconciler(FallbackLedger ledger, RedisRateLimitStore redis, StoreCircuitBreaker breaker, StoreClock clock, ILogger<FallbackReconciler> logger)
     {
@@ -35,8 +36,10 @@ internal sealed partial class FallbackReconciler : BackgroundService, IAsyncDisp
         _breaker = breaker;
         _clock = clock;
         _logger = logger;
-        // Fallback admissions reach Redis's counters before any request does again.
+        // Fallback admissions reach Redis's counters before any request does again; what was admitted while the circuit
+        // closed follows at once.
         _breaker.BeforeClosing = () => ReconcileAsync(whileCircuitOpen: true);
+        _breaker.Closed = Wake;
     }
 
     /// <summary>Reconciles everything in the ledger now (the loop does it on its own; tests and the stop call it).</summary>
@@ -61,20 +64,21 @@ internal sealed partial class FallbackReconciler : BackgroundService, IAsyncDisp
                     return;
                 }
 
-                if (await TryReconcileAsync(entry, whileCircuitOpen).ConfigureAwait(false))
-                {
-                    Interlocked.Add(ref reconciled, entry.Permits);
-                }
-                else
-                {
-                    _ledger.Restore(entry);
-                    Interlocked.Add(ref retried, entry.Permits);
-                }
+                var outcome = await TryReconcileAsync(entry, whileCircuitOpen).ConfigureAwait(false);
+                Interlocked.Add(ref outcome ? ref reconciled : ref retried, entry.Permits);
             }).ConfigureAwait(false);
 
             GatewayMetrics.ReconciledPermits.Add(reconciled, new KeyValuePair<string, object?>("outcome", "reconciled"));
             GatewayMetrics.ReconciledPermits.Add(expired, new KeyValuePair<string, object?>("outcome", "expired"));
-            Log.Reconciled(_logger, reconciled, entries.Count, expired, retried);
+            if (whileCircuitOpen)
+            {
+                // After an outage: worth a line at Information. The continuous rounds are routine.
+                Log.ReconciledAfterOutage(_logger, reconciled, entries.Count, expired, retried);
+            }
+            else
+            {
+                Log.Reconciled(_logger, reconciled, entries.Count, expired, retried);
+            }
         }
         finally
         {
@@ -86,7 +90,12 @@ internal sealed partial class FallbackReconciler : BackgroundService, IAsyncDisp
     public async ValueTask DisposeAsync()
     {
         _breaker.BeforeClosing = null;
-        if (_ledger.Count > 0 && !_breaker.IsOpen)
+        _breaker.Closed = null;
+        if (_ledger.Count > 0 && _breaker.IsOpen)
+        {
+            Log.StopWithCircuitOpen(_logger, _ledger.PendingPermits);
+        }
+        else if (_ledger.Count > 0)
         {
             try
             {
@@ -99,14 +108,15 @@ internal sealed partial class FallbackReconciler : BackgroundService, IAsyncDisp
         }
 
         Dispose();
+        _wake.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Real time: the loop paces real I/O.
-        using var timer = new PeriodicTimer(Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        // Real time: the loop paces real I/O. The breaker wakes it at once when the circuit closes.
+        while (!stoppingToken.IsCancellationRequested)
         {
+            await _wake.WaitAsync(Interval, stoppingToken).ConfigureAwait(false);
             if (_ledger.Count == 0)
             {
                 continue;
@@ -130,6 +140,7 @@ internal sealed partial class FallbackReconciler : BackgroundService, IAsyncDisp
         }
     }
 
+    /// <summary>True when the permits reached Redis (or will: a late call); false when they went back into the ledger.</summary>
     private async Task<bool> TryReconcileAsync(LedgerEntry entry, bool whileCircuitOpen)
     {
         try
@@ -139,28 +150,43 @@ internal sealed partial class FallbackReconciler : BackgroundService, IAsyncDisp
         }
         catch (StoreDeadlineExceededException late)
         {
-            // It may yet be applied: trying again before knowing would count the permits twice.
-            try
-            {
-                await late.LateAnswer.WaitAsync(LateAnswerWait).ConfigureAwait(false);
-                return true;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                return false;
-            }
+            // It may yet be applied: trying again before knowing would count the permits twice. They go back only if the
+            // call fails (if it was never sent, or the connection dropped before the reply, they may count twice: the
+            // strict side).
+            _ = late.LateAnswer.ContinueWith(
+                (t, s) => ((FallbackLedger)s!).Restore(entry), _ledger, CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
+            return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Unavailable, or anything unexpected: the permits go back into the ledger rather than be lost.
+            _ledger.Restore(entry);
             return false;
+        }
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken.
         }
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1407, Level = LogLevel.Information, Message = "Reconciled {Permits} permits admitted on local fallback into Redis ({Cells} key-windows; {Expired} permits of closed windows dropped; {Retried} to retry).")]
+        [LoggerMessage(EventId = 1407, Level = LogLevel.Information, Message = "Redis is back: reconciled {Permits} permits admitted on local fallback ({Cells} key-windows; {Expired} permits of closed windows dropped; {Retried} to retry).")]
+        public static partial void ReconciledAfterOutage(ILogger logger, long permits, int cells, long expired, long retried);
+
+        [LoggerMessage(EventId = 1418, Level = LogLevel.Debug, Message = "Reconciled {Permits} permits admitted on local fallback ({Cells} key-windows; {Expired} permits of closed windows dropped; {Retried} to retry).")]
         public static partial void Reconciled(ILogger logger, long permits, int cells, long expired, long retried);
+
+        [LoggerMessage(EventId = 1419, Level = LogLevel.Warning, Message = "Stopping with the Redis circuit open: {Permits} permits admitted on local fallback will not be counted in Redis.")]
+        public static partial void StopWithCircuitOpen(ILogger logger, long permits);
 
         [LoggerMessage(EventId = 1414, Level = LogLevel.Warning, Message = "Reconciliation failed; the ledger keeps its permits for the next round.")]
         public static partial void ReconcileFailed(ILogger logger, Exception exception);

@@ -30,8 +30,9 @@ internal static class LedgerCell
 
     /// <summary>
     /// Until when permits admitted at <paramref name="at"/> can still change a decision: a fixed window's end, a sliding
-    /// window's end plus one window (it weighs the previous window), the time a bucket takes to refill from empty.
-    /// Past it, reconciling them would charge nothing.
+    /// window's end plus one window (it weighs the previous window), and for a bucket the time it takes to refill from
+    /// empty, counted from the admission (a cell keeps the latest of its admissions'). Past it, reconciling them would
+    /// charge nothing.
     /// </summary>
     public static long RelevantUntil(RuleSet rules, long at)
     {

@@ -33,8 +33,7 @@ internal sealed class LocalFallback
     public RateLimitDecision Decide(in RateLimitRequest request)
     {
         var rules = FallbackRuleSets.For(request.Rules, _instances.FallbackDivisor, request.Cost);
-        // The in-memory store never goes asynchronous.
-        var decision = _counters.AcquireAsync(request with { Rules = rules }, default).Result;
+        var decision = _counters.Acquire(request with { Rules = rules });
         if (decision.Allowed && request.Consume)
         {
             _ledger.Record(request.PartitionKey, request.Rules, request.Cost, _clock.NowMicroseconds());
@@ -51,6 +50,10 @@ internal sealed class LocalFallback
         _ledger.Forget(request.PartitionKey, request.Rules, request.Cost, _clock.NowMicroseconds());
     }
 
-    /// <summary>Drops the fallback counters of a partition whose shared counters were reset.</summary>
-    public void Invalidate(string partitionKey) => _counters.Reset(partitionKey);
+    /// <summary>Drops the fallback counters, and the ledger cells, of a partition whose shared counters were reset.</summary>
+    public void Invalidate(string partitionKey)
+    {
+        _counters.Reset(partitionKey);
+        _ledger.Clear(partitionKey);
+    }
 }

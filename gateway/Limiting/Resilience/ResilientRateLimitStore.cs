@@ -41,8 +41,8 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore
         _logger = logger;
     }
 
-    /// <summary>Ledger cells with fallback admissions not yet counted in Redis.</summary>
-    public int PendingReconciliation => _fallback.Ledger.Count;
+    /// <summary>Ledger cells (key x rule set x window) with fallback admissions not yet counted in Redis (for tests).</summary>
+    public int PendingLedgerCells => _fallback.Ledger.Count;
 
     public ValueTask<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken)
     {
@@ -111,7 +111,7 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore
         {
             // Decided (and recorded) first, so the late answer pays for this very decision if it admitted.
             var decision = Degraded(request, e.Message);
-            _ = _lateAnswers.SettleAsync(request, e.LateAnswer);
+            _lateAnswers.Settle(request, e.LateAnswer);
             return decision;
         }
         catch (StoreUnavailableException e)

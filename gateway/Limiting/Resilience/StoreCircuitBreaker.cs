@@ -16,6 +16,7 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
     private readonly Func<CancellationToken, Task> _probe;
     private readonly TimeSpan _deadline;
     private readonly FailureRateWindow _window;
+    private readonly int _minimumCalls;
     private readonly ILogger<StoreCircuitBreaker> _logger;
     private readonly ITimer _probeTimer;
     private int _state;
@@ -40,6 +41,7 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
         _deadline = deadline;
         _logger = logger;
         _window = new FailureRateWindow(settings, time ?? TimeProvider.System);
+        _minimumCalls = settings.MinimumCalls;
         _state = (int)(startOpen ? CircuitState.Open : CircuitState.Closed);
         _openReason = startOpen ? "starting: not yet connected" : null;
         _everClosed = !startOpen;
@@ -69,6 +71,12 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
     /// <summary>Calls and failures the breaker weighs now.</summary>
     public (int Calls, int Failures) RecentCalls => _window.Snapshot();
 
+    /// <summary>
+    /// Whether recent calls have been on time: fewer than half of <see cref="BreakerSettings.MinimumCalls"/> failed or
+    /// were late within the window. A call late while Redis is punctual gets a grace; while it is not, none.
+    /// </summary>
+    public bool IsPunctual => _window.Snapshot().Failures * 2 < _minimumCalls;
+
     public void RecordSuccess() => _window.RecordSuccess();
 
     /// <summary>A decision's call failed or missed the deadline: opens the circuit if such calls now dominate.</summary>
@@ -81,7 +89,10 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
         }
     }
 
-    /// <summary>Opens at once: the connection itself reported a failure.</summary>
+    /// <summary>Runs after the circuit closed (on the probe's thread): work that may follow requests, such as reconciling what was admitted while it closed.</summary>
+    public Action? Closed { get; set; }
+
+    /// <summary>Opens at once: the connection reported a failure, or failed calls reached the threshold.</summary>
     public void Open(string reason)
     {
         // Counted even when already open: a probe that succeeded before this signal must not close the circuit after it.
@@ -122,7 +133,10 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
         try
         {
             using var timeout = new CancellationTokenSource(_deadline);
-            await _probe(timeout.Token).WaitAsync(_deadline).ConfigureAwait(false);
+            var probe = _probe(timeout.Token);
+            // A probe cut by the deadline may still fail later: observe it, so it is not an unobserved exception.
+            _ = probe.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            await probe.WaitAsync(_deadline).ConfigureAwait(false);
             if (BeforeClosing is { } beforeClosing)
             {
                 try
@@ -145,6 +159,15 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
             _window.Reset();
             if (Interlocked.CompareExchange(ref _state, (int)CircuitState.Closed, (int)CircuitState.Open) == (int)CircuitState.Open)
             {
+                // An Open() between the check above and this exchange found the circuit still open and changed nothing:
+                // its failure is newer than the probe's success, so the circuit goes back to open.
+                if (Volatile.Read(ref _openSignals) != signalsBefore)
+                {
+                    Interlocked.CompareExchange(ref _state, (int)CircuitState.Open, (int)CircuitState.Closed);
+                    Log.ProbeFailed(_logger, "the store failed again while the circuit was closing");
+                    return;
+                }
+
                 if (_everClosed)
                 {
                     var outage = DateTime.UtcNow - new DateTime(Volatile.Read(ref _openedAt), DateTimeKind.Utc);
@@ -155,6 +178,8 @@ internal sealed partial class StoreCircuitBreaker : IDisposable
                     _everClosed = true;
                     Log.Ready(_logger);
                 }
+
+                Closed?.Invoke();
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -7,7 +7,7 @@ namespace Gateway.Limiting.Resilience;
 /// script's <c>TIME</c>, a heartbeat's) plus the local monotonic time elapsed since it arrived. Fallback counters and
 /// the fallback ledger use it, so the windows they count in are Redis's windows however wrong the gateway's own clock
 /// is; the error is the reply's travel time plus drift since the last answer. Before any answer it is the local
-/// clock. Never moves backwards.
+/// clock. Never moves backwards, except once: when Redis's time is first seen (the local clock may have been ahead).
 /// </summary>
 internal sealed class StoreClock : TimeProvider
 {
@@ -17,15 +17,20 @@ internal sealed class StoreClock : TimeProvider
 
     public StoreClock(TimeProvider local) => _local = local;
 
-    /// <summary>Whether Redis's time has been seen at least once.</summary>
-    public bool IsSynchronized => Volatile.Read(ref _sample) is not null;
-
     public override long TimestampFrequency => _local.TimestampFrequency;
 
     public override TimeZoneInfo LocalTimeZone => _local.LocalTimeZone;
 
     /// <summary>Records that Redis's clock read <paramref name="storeMicroseconds"/> no later than now.</summary>
-    public void Observe(long storeMicroseconds) => Volatile.Write(ref _sample, new Sample(storeMicroseconds, _local.GetTimestamp()));
+    public void Observe(long storeMicroseconds)
+    {
+        if (Interlocked.Exchange(ref _sample, new Sample(storeMicroseconds, _local.GetTimestamp())) is null)
+        {
+            // The first time Redis's clock is seen, the local clock read before may have been ahead of it: time steps
+            // back once to Redis's, rather than stand still for as long as the gateway's clock was ahead.
+            Volatile.Write(ref _lastRead, long.MinValue);
+        }
+    }
 
     /// <summary>Redis's time now, as far as this instance can tell (microseconds since the epoch).</summary>
     public long NowMicroseconds()

@@ -39,10 +39,19 @@ internal sealed class StoreReadiness
 
     public void Enter(string stage) => _stage = stage;
 
+    /// <summary>Settles readiness, once: later calls change nothing.</summary>
     public void Complete(bool warm, string? problem)
     {
-        IsWarm = warm;
-        _stage = warm ? "ready" : problem ?? "gave up";
-        _settled.TrySetResult();
+        lock (_settled)
+        {
+            if (_settled.Task.IsCompleted)
+            {
+                return;
+            }
+
+            IsWarm = warm;
+            _stage = warm ? "ready" : problem ?? "gave up";
+            _settled.TrySetResult();
+        }
     }
 }

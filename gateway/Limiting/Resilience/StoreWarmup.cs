@@ -62,15 +62,25 @@ internal sealed partial class StoreWarmup : BackgroundService
         {
             GiveUp($"Redis not ready within {_timeout} (at: {_readiness.Stage})");
         }
-        catch (StoreUnavailableException e)
+        catch (OperationCanceledException)
         {
-            GiveUp(e.Message);
+            // Stopping during the warm start.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever went wrong, it must not stop the host: the gateway serves in its failure mode instead.
+            GiveUp($"{e.Message} (at: {_readiness.Stage})");
+        }
+        finally
+        {
+            // Never left unsettled: requests waiting for the warm start must get an answer.
+            _readiness.Complete(warm: false, problem: "the warm start ended early (the gateway is stopping)");
         }
     }
 
     private void GiveUp(string reason)
     {
-        var problem = reason + "; serving in each policy's failure mode until a probe finds Redis ready";
+        var problem = reason + "; deciding with Redis when its circuit is closed, in each policy's failure mode while it is open";
         _readiness.Complete(warm: false, problem);
         Log.GaveUp(_logger, problem);
     }
@@ -121,7 +131,7 @@ internal sealed partial class StoreWarmup : BackgroundService
                     return;
                 }
             }
-            catch (StoreUnavailableException)
+            catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
             {
                 // Tried again until the bound.
             }

@@ -33,7 +33,11 @@ internal sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposa
     /// <summary>Partitions held now (approximate while requests race).</summary>
     public int PartitionCount => Volatile.Read(ref _count);
 
-    public ValueTask<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken)
+    public ValueTask<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Acquire(request));
+
+    /// <summary>Decides at once: this store never waits on anything but a partition's lock.</summary>
+    public RateLimitDecision Acquire(in RateLimitRequest request)
     {
         while (true)
         {
@@ -56,7 +60,7 @@ internal sealed partial class InMemoryRateLimitStore : IRateLimitStore, IDisposa
                 TrimOverflow();
             }
 
-            return ValueTask.FromResult(decision);
+            return decision;
         }
     }
 

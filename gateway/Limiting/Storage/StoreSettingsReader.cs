@@ -3,7 +3,6 @@ using Gateway.Hosting;
 using Gateway.Limiting.Leasing;
 using Gateway.Limiting.Resilience;
 using static Gateway.Hosting.ConfigurationValues;
-using static Gateway.Limiting.Policies.RateLimitingSettingsReader;
 
 namespace Gateway.Limiting.Storage;
 
@@ -34,6 +33,21 @@ internal static class StoreSettingsReader
         if (kind == StoreKind.Redis && string.IsNullOrWhiteSpace(redisConfiguration))
         {
             errors.Add(Combine(redis.Path, "Configuration"), "is required when RateLimiting:Store:Kind is Redis (e.g. 127.0.0.1:6379)");
+        }
+        else if (!string.IsNullOrWhiteSpace(redisConfiguration))
+        {
+            try
+            {
+                // Parsed now, so a typo stops start-up naming the key instead of failing on the first request.
+                if (StackExchange.Redis.ConfigurationOptions.Parse(redisConfiguration).EndPoints.Count == 0)
+                {
+                    errors.Add(Combine(redis.Path, "Configuration"), $"names no server (host:port), got '{redisConfiguration}'");
+                }
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add(Combine(redis.Path, "Configuration"), $"is not a StackExchange.Redis configuration string: {e.Message}");
+            }
         }
 
         var prefix = redis["KeyPrefix"] ?? "rl:";

@@ -105,7 +105,8 @@ public sealed class ProcessFleet : IAsyncDisposable
             RepositoryLayout.GatewayAssembly,
             settings.Select(s => $"--{s.Key}={s.Value}"),
             new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Development" },
-            "/healthz",
+            // Ready, not merely alive: with Redis, after the warm start (scripts loaded and run, instances counted).
+            "/readyz",
             cancellationToken);
     }
 }

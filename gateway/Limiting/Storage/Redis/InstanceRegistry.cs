@@ -13,7 +13,7 @@ namespace Gateway.Limiting.Storage.Redis;
 /// ZADD/ZREMRANGEBYSCORE/ZCARD/PEXPIRE), never a script, and their failures never open the circuit: a decision's
 /// calls say whether Redis can decide.
 /// </summary>
-internal sealed partial class InstanceRegistry : IDisposable
+internal sealed partial class InstanceRegistry : IDisposable, IAsyncDisposable
 {
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
 
@@ -31,7 +31,6 @@ internal sealed partial class InstanceRegistry : IDisposable
     private readonly ILogger<InstanceRegistry> _logger;
     private readonly ITimer _timer;
     private readonly int[] _recentCounts = new int[ShareMemory];
-    private readonly TaskCompletionSource _firstBeat = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _nextSlot;
     private int _liveInstances;
     private int _fallbackDivisor;
@@ -58,13 +57,30 @@ internal sealed partial class InstanceRegistry : IDisposable
     /// <summary>What local fallback divides limits by: the largest of ExpectedInstances and the recent live counts.</summary>
     public int FallbackDivisor => Volatile.Read(ref _fallbackDivisor);
 
-    /// <summary>Completes with the first heartbeat that counted the live instances.</summary>
-    public Task FirstBeat => _firstBeat.Task;
-
     /// <summary>Redis's clock minus this gateway's, at the last heartbeat (for diagnostics; decisions never use it).</summary>
     public TimeSpan ClockOffset { get; private set; }
 
     public void Dispose() => _timer.Dispose();
+
+    /// <summary>Stops the heartbeat and leaves the set, so the others stop counting this instance at once, not 5 s later.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _timer.DisposeAsync().ConfigureAwait(false);
+        if (_connection.Breaker.IsOpen || !_connection.TryGetDatabase(out var database))
+        {
+            return;
+        }
+
+        try
+        {
+            await database.SortedSetRemoveAsync(_key, _instanceId, CommandFlags.DemandMaster).WaitAsync(_connection.Deadline * 10).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Its heartbeat ages out of the set within the liveness window anyway.
+            Log.HeartbeatFailed(_logger, e.Message);
+        }
+    }
 
     /// <summary>One heartbeat now (the timer calls it; the warm start and tests may too). True when it counted the instances.</summary>
     public async Task<bool> BeatAsync()
@@ -95,9 +111,10 @@ internal sealed partial class InstanceRegistry : IDisposable
             Counted((int)Math.Max(1, count.Result));
             return true;
         }
-        catch (Exception e) when (e is TimeoutException or RedisException or StoreUnavailableException or ObjectDisposedException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A missed heartbeat changes no count; only decisions' own calls judge whether Redis can decide.
+            // A missed heartbeat changes no count; only decisions' own calls judge whether Redis can decide. (No primary
+            // for the key, a dropped connection, a timeout: all alike here.)
             Log.HeartbeatFailed(_logger, e.Message);
             return false;
         }
@@ -118,8 +135,6 @@ internal sealed partial class InstanceRegistry : IDisposable
         {
             Log.LiveInstancesChanged(_logger, live, divisor);
         }
-
-        _firstBeat.TrySetResult();
     }
 
     private void Beat()

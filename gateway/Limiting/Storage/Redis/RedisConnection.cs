@@ -16,14 +16,14 @@ namespace Gateway.Limiting.Storage.Redis;
 internal sealed partial class RedisConnection : IDisposable
 {
     private readonly Task<ConnectionMultiplexer> _connecting;
-    private readonly string _keyPrefix;
+    private readonly RedisReadinessProbe _probe;
     private readonly ILogger<RedisConnection> _logger;
 
     public RedisConnection(string configuration, TimeSpan deadline, BreakerSettings breaker, string keyPrefix, ILoggerFactory loggerFactory)
     {
         _logger = loggerFactory.CreateLogger<RedisConnection>();
-        _keyPrefix = keyPrefix;
         Deadline = deadline;
+        _probe = new RedisReadinessProbe(keyPrefix, deadline, ProbeDeadline(deadline), loggerFactory.CreateLogger<RedisReadinessProbe>());
         // Replies are read and completed on the client's own threads, not the thread pool: a busy or cold process
         // (JIT, a burst of requests) then still sees Redis's answer the moment it arrives, so the deadline measures
         // Redis, not our own queue. (StackExchange.Redis 3 reads on the pool unless asked; measured here: a reply took
@@ -117,15 +117,14 @@ internal sealed partial class RedisConnection : IDisposable
             if (e.ConnectionType == ConnectionType.Interactive)
             {
                 // A server that restarted has no scripts: load them before a decision meets NOSCRIPT.
-                _ = LoadScriptsEverywhereAsync("reconnected");
+                _ = _probe.LoadScriptsAsync(multiplexer, "reconnected");
                 Breaker.ProbeIfOpen();
             }
         };
-        multiplexer.ConfigurationChanged += (_, _) => _ = LoadScriptsEverywhereAsync("topology changed");
+        multiplexer.ConfigurationChanged += (_, _) => _ = _probe.LoadScriptsAsync(multiplexer, "topology changed");
         return multiplexer;
     }
 
-    /// <summary>What a decision needs, on every primary: the scripts loaded, and a writing script that runs.</summary>
     private async Task ProbeAsync(CancellationToken cancellationToken)
     {
         if (!_connecting.IsCompleted)
@@ -133,40 +132,7 @@ internal sealed partial class RedisConnection : IDisposable
             throw new StoreUnavailableException("Redis is not connected yet.");
         }
 
-        var multiplexer = await _connecting.ConfigureAwait(false);
-        var primaries = RedisPrimaries.Find(multiplexer, _keyPrefix);
-        await Task.WhenAll(primaries.Select(async primary =>
-        {
-            foreach (var script in RedisScripts.All)
-            {
-                await script.EnsureLoadedAsync(primary.Server, cancellationToken).ConfigureAwait(false);
-            }
-
-            // Within a decision's deadline: a Redis that answers, but too slowly for decisions, keeps the circuit open.
-            await primary.Server.ExecuteAsync("EVALSHA", [RedisScripts.Probe.Sha1Hex, 1, primary.ProbeKey], CommandFlags.DemandMaster)
-                .WaitAsync(Deadline, cancellationToken).ConfigureAwait(false);
-        })).ConfigureAwait(false);
-    }
-
-    private async Task LoadScriptsEverywhereAsync(string reason)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(ProbeDeadline(Deadline));
-            var primaries = RedisPrimaries.Find(_connecting.Result, _keyPrefix);
-            foreach (var (server, _) in primaries)
-            {
-                foreach (var script in RedisScripts.All)
-                {
-                    await script.EnsureLoadedAsync(server, timeout.Token).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // A call that meets NOSCRIPT still loads the script itself; this only spares it the extra round trip.
-            Log.ScriptLoadFailed(_logger, reason, e.Message);
-        }
+        await _probe.RunAsync(await _connecting.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     private static partial class Log
@@ -174,7 +140,5 @@ internal sealed partial class RedisConnection : IDisposable
         [LoggerMessage(EventId = 1404, Level = LogLevel.Warning, Message = "Redis connection to {EndPoint} failed: {FailureType}.")]
         public static partial void ConnectionFailed(ILogger logger, string endPoint, string failureType);
 
-        [LoggerMessage(EventId = 1410, Level = LogLevel.Debug, Message = "Could not load the scripts on every primary ({Reason}): {Problem}")]
-        public static partial void ScriptLoadFailed(ILogger logger, string reason, string problem);
     }
 }

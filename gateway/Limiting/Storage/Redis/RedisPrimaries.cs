@@ -61,7 +61,9 @@ internal static class RedisPrimaries
 
     private static StoreUnavailableException Reconfigure(ConnectionMultiplexer multiplexer, string problem)
     {
-        _ = multiplexer.ReconfigureAsync("probe: " + problem);
+        // Fire and forget, but observed: a failed reconfiguration is retried by the next probe.
+        _ = multiplexer.ReconfigureAsync("probe: " + problem)
+            .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         return new StoreUnavailableException(problem + "; reading the topology again.");
     }
 

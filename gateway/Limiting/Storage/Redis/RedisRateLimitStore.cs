@@ -18,6 +18,9 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
 {
     private const int FirstRuleArgument = 7;
 
+    /// <summary>How many more deadlines a late call may take while Redis has been punctual (see <see cref="WithinDeadlineAsync"/>).</summary>
+    private const int GraceDeadlines = 3;
+
     private static readonly RedisValue UseRedisClock = -1;
 
     /// <summary>The partition the warm start exercises: '~' is not allowed in policy names, so no real key can collide.</summary>
@@ -200,16 +203,18 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
             // Never from a replica: a decision must see every permit already taken.
             try
             {
-                reply = await WithinDeadlineAsync(script.EvaluateAsync(database, keys, values, CommandFlags.DemandMaster), parse, scriptTag, started).ConfigureAwait(false);
+                var call = script.EvaluateAsync(database, keys, values, CommandFlags.DemandMaster);
+                reply = await WithinDeadlineAsync(call, _connection.Deadline, parse, scriptTag, started).ConfigureAwait(false);
             }
             catch (RedisServerException e) when (RedisScript.IsNoScript(e))
             {
-                // A node that lost its scripts: the body once (which loads it there), on a deadline of its own.
-                reply = await WithinDeadlineAsync(script.EvaluateBodyAsync(database, keys, values, CommandFlags.DemandMaster), parse, scriptTag, Stopwatch.GetTimestamp())
-                    .ConfigureAwait(false);
+                // A node that lost its scripts: the body once (which loads it there), in what is left of the deadline.
+                var left = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, (_connection.Deadline - Stopwatch.GetElapsedTime(started)).Ticks));
+                var call = script.EvaluateBodyAsync(database, keys, values, CommandFlags.DemandMaster);
+                reply = await WithinDeadlineAsync(call, left, parse, scriptTag, started).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        catch (Exception e) when (e is RedisException or RedisTimeoutException or ObjectDisposedException)
         {
             GatewayMetrics.StoreErrors.Add(1, scriptTag);
             breaker.RecordFailure(e);
@@ -226,23 +231,49 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, ILeaseSource
     /// verdict is the call's own state: a reply the client read in time counts even when this process was too busy to
     /// notice it before the timer fired.
     /// </summary>
-    private async Task<RedisResult> WithinDeadlineAsync<T>(Task<RedisResult> call, Func<RedisResult, T> parse, KeyValuePair<string, object?> scriptTag, long started)
+    private async Task<RedisResult> WithinDeadlineAsync<T>(
+        Task<RedisResult> call, TimeSpan deadline, Func<RedisResult, T> parse, KeyValuePair<string, object?> scriptTag, long started)
     {
         try
         {
             // The deadline runs on real time: it bounds real I/O, whatever clock decisions use.
-            return await call.WaitAsync(_connection.Deadline, TimeProvider.System).ConfigureAwait(false);
+            return await call.WaitAsync(deadline, TimeProvider.System).ConfigureAwait(false);
         }
         catch (TimeoutException) when (call.IsCompletedSuccessfully)
         {
             return call.Result;
         }
-        catch (TimeoutException e)
+        catch (TimeoutException e) when (e is not RedisTimeoutException)
         {
             GatewayMetrics.StoreErrors.Add(1, scriptTag);
+            // Late either way: the breaker counts it. But a first late answer after punctual ones is more likely a busy
+            // moment (a GC, a cold JIT, a host short of CPU) than an outage: it gets a grace before the request is
+            // decided without Redis. Once late calls are common, none does, and the deadline holds.
+            var punctual = _connection.Breaker.IsPunctual;
             _connection.Breaker.RecordFailure(e);
-            throw new StoreDeadlineExceededException(
-                $"Redis did not answer within {_connection.Deadline.TotalMilliseconds} ms.", e, ParseWhenAnsweredAsync(call, parse, scriptTag, started));
+            if (punctual && await AnswersWithinAsync(call, _connection.Deadline * GraceDeadlines).ConfigureAwait(false))
+            {
+                GatewayMetrics.LateAnswers.Add(1, scriptTag);
+                return call.Result;
+            }
+
+            var answer = ParseWhenAnsweredAsync(call, parse, scriptTag, started);
+            // Nobody may ever await it (a release's answer): observe its failure, so it is not an unobserved exception.
+            _ = answer.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw new StoreDeadlineExceededException($"Redis did not answer within {_connection.Deadline.TotalMilliseconds} ms.", e, answer);
+        }
+    }
+
+    private static async Task<bool> AnswersWithinAsync(Task<RedisResult> call, TimeSpan grace)
+    {
+        try
+        {
+            await call.WaitAsync(grace, TimeProvider.System).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return call.IsCompletedSuccessfully;
         }
     }
 

@@ -280,6 +280,60 @@ public sealed class RateLimitingSettingsReaderValidationTests
         Config.AssertError(error, "RateLimiting:Store:Kind", "must be one of InMemory, Redis, got 'Memcached'");
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:6379,foo=bar", "is not a StackExchange.Redis configuration string: Keyword 'foo' is not supported")]
+    [InlineData("127.0.0.1:6379,connectTimeout=soon", "is not a StackExchange.Redis configuration string: Keyword 'connectTimeout' requires an integer value")]
+    [InlineData(",,", "names no server (host:port), got ',,'")]
+    public void Read_BadRedisConfiguration_NamesTheKey(string value, string message)
+    {
+        var config = Config.Valid();
+        config["RateLimiting:Store:Kind"] = "Redis";
+        config["RateLimiting:Store:Redis:Configuration"] = value;
+
+        Config.AssertError(Config.ReadInvalid(config), "RateLimiting:Store:Redis:Configuration", message);
+    }
+
+    [Theory]
+    [InlineData("FailureRatio", "0", "must be a number above 0 and at most 1, got '0'")]
+    [InlineData("FailureRatio", "1.5", "must be a number above 0 and at most 1, got '1.5'")]
+    [InlineData("FailureRatio", "half", "must be a number above 0 and at most 1, got 'half'")]
+    [InlineData("MinimumCalls", "0", "must be a positive integer, got '0'")]
+    [InlineData("SamplingWindow", "50ms", "must be at least 100ms")]
+    [InlineData("SamplingWindow", "soon", "is not a duration: 'soon'")]
+    [InlineData("Threshold", "3", "is not a known setting (expected one of FailureRatio, MinimumCalls, SamplingWindow)")]
+    public void Read_BadBreakerSetting_NamesTheKey(string key, string value, string message)
+    {
+        var config = Config.Valid();
+        config[$"RateLimiting:Store:Redis:Breaker:{key}"] = value;
+
+        Config.AssertError(Config.ReadInvalid(config), $"RateLimiting:Store:Redis:Breaker:{key}", message);
+    }
+
+    [Fact]
+    public void Read_StoreDefaults_AreTheDocumentedOnes()
+    {
+        var store = Config.Read(Config.Valid()).Store;
+
+        Assert.Equal(TimeSpan.FromMilliseconds(50), store.RedisDeadline);
+        Assert.Equal(TimeSpan.FromSeconds(10), store.StartupTimeout);
+        Assert.Equal(new Gateway.Limiting.Resilience.BreakerSettings(0.5, 10, TimeSpan.FromSeconds(2)), store.Breaker);
+    }
+
+    [Fact]
+    public void Read_BreakerAndStartupTimeout_AreRead()
+    {
+        var config = Config.Valid();
+        config["RateLimiting:Store:Redis:StartupTimeout"] = "30s";
+        config["RateLimiting:Store:Redis:Breaker:FailureRatio"] = "0.25";
+        config["RateLimiting:Store:Redis:Breaker:MinimumCalls"] = "40";
+        config["RateLimiting:Store:Redis:Breaker:SamplingWindow"] = "5s";
+
+        var store = Config.Read(config).Store;
+
+        Assert.Equal(TimeSpan.FromSeconds(30), store.StartupTimeout);
+        Assert.Equal(new Gateway.Limiting.Resilience.BreakerSettings(0.25, 40, TimeSpan.FromSeconds(5)), store.Breaker);
+    }
+
     [Fact]
     public void Read_RouteWithEmptyPolicy_IsAnUnlimitedRoute()
     {

@@ -135,6 +135,54 @@ public sealed class FallbackLedgerTests
     }
 
     [Fact]
+    public void Prune_BucketCell_LivesAsLongAsItsLatestAdmissionMatters()
+    {
+        var ledger = new FallbackLedger();
+        // 50 tokens refilled at 10 a second: an admission matters for 5 s after it was made.
+        var bucket = Rules.Set(Rules.Bucket(10, TimeSpan.FromSeconds(1), burst: 50));
+        ledger.Record("bucket", bucket, 1, T0);
+        ledger.Record("bucket", bucket, 1, T0 + 4_000_000);
+
+        // 5 s after the first admission the second one still matters: the cell stays whole.
+        Assert.Equal(0, ledger.Prune(T0 + 5_000_000));
+        Assert.Equal(0, ledger.Prune(T0 + 8_999_999));
+        Assert.Equal(2, ledger.Prune(T0 + 9_000_000));
+    }
+
+    [Fact]
+    public void Clear_DropsEveryCellOfThePartitionOnly()
+    {
+        var ledger = new FallbackLedger();
+        ledger.Record("p|a", PerMinute, 2, T0);
+        ledger.Record("p|a", PerMinute, 3, T0 + Minute);
+        ledger.Record("p|b", PerMinute, 4, T0);
+
+        // The partition's counters were reset: what it admitted on fallback belongs to counters that are gone.
+        ledger.Clear("p|a");
+
+        var left = Assert.Single(ledger.Drain());
+        Assert.Equal(("p|b", 4L), (left.PartitionKey, left.Permits));
+    }
+
+    [Fact]
+    public void Restore_IntoAFullLedger_KeepsTheEntry()
+    {
+        var ledger = new FallbackLedger();
+        ledger.Record("p|retried", PerMinute, 5, T0);
+        var entry = Assert.Single(ledger.Drain());
+        for (var i = 0; i < FallbackLedger.MaxCells; i++)
+        {
+            ledger.Record($"p|{i}", PerMinute, 1, T0);
+        }
+
+        // Its reconciliation failed while the ledger filled up: it was counted within the bound once, and stays.
+        ledger.Restore(entry);
+
+        Assert.Equal(0, ledger.Overflowed);
+        Assert.Contains(ledger.Drain(), e => e.PartitionKey == "p|retried" && e.Permits == 5);
+    }
+
+    [Fact]
     public void Record_AtMaxCells_DropsNewCellsButStillCountsExistingOnes()
     {
         var ledger = new FallbackLedger();

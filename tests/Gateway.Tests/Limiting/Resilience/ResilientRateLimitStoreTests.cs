@@ -31,7 +31,7 @@ public sealed class ResilientRateLimitStoreTests
         Assert.All(decisions, static d => Assert.Equal(DecisionBasis.FailOpen, d.Basis));
         Assert.All(decisions, d => Assert.Same(rules, d.Rules));
         // Nothing was counted anywhere: there is nothing to reconcile, and no fallback counter was touched.
-        Assert.Equal(0, rig.Store.PendingReconciliation);
+        Assert.Equal(0, rig.Store.PendingLedgerCells);
         Assert.Equal(0, rig.Fallback.PartitionCount);
     }
 
@@ -45,7 +45,7 @@ public sealed class ResilientRateLimitStoreTests
 
         Assert.All(decisions, static d => Assert.False(d.Allowed));
         Assert.All(decisions, static d => Assert.Equal(DecisionBasis.Unavailable, d.Basis));
-        Assert.Equal(0, rig.Store.PendingReconciliation);
+        Assert.Equal(0, rig.Store.PendingLedgerCells);
         Assert.Equal(0, rig.Fallback.PartitionCount);
     }
 
@@ -70,7 +70,7 @@ public sealed class ResilientRateLimitStoreTests
         Assert.Equal(DecisionBasis.LocalFallback, refused.Basis);
         Assert.Equal(fallbackLimit, refused.Rules.Rules[0].Limit);
         Assert.True(refused.RetryAfterMicroseconds > 0);
-        Assert.Equal(1, rig.Store.PendingReconciliation);
+        Assert.Equal(1, rig.Store.PendingLedgerCells);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class ResilientRateLimitStoreTests
 
         Assert.Equal(3, rig.AcquireMany(10, request));
         // One ledger cell per window: each is charged to the window its admissions fell in.
-        Assert.Equal(2, rig.Store.PendingReconciliation);
+        Assert.Equal(2, rig.Store.PendingLedgerCells);
         Assert.Equal([3L, 3L], rig.Ledger.Drain().OrderBy(static e => e.At).Select(static e => e.Permits));
     }
 
@@ -104,7 +104,7 @@ public sealed class ResilientRateLimitStoreTests
 
         Assert.False(refused.Allowed);
         Assert.Equal(DecisionBasis.LocalFallback, refused.Basis);
-        Assert.Equal(2, rig.Store.PendingReconciliation);
+        Assert.Equal(2, rig.Store.PendingLedgerCells);
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class ResilientRateLimitStoreTests
             Assert.Equal(3, peek.Rules.Rules[0].Limit); // a peek sees the fallback limit, as requests do
         }
 
-        Assert.Equal(0, rig.Store.PendingReconciliation);
+        Assert.Equal(0, rig.Store.PendingLedgerCells);
         Assert.Equal(3, rig.AcquireMany(10, new(Key, rules, 1)));
     }
 
@@ -188,14 +188,14 @@ public sealed class ResilientRateLimitStoreTests
         }
 
         // Leased permits are already counted in the store: reconciling them would count them twice.
-        Assert.Equal(0, rig.Store.PendingReconciliation);
+        Assert.Equal(0, rig.Store.PendingLedgerCells);
 
         var fallback = rig.Acquire(request);
 
         Assert.True(fallback.Allowed);
         Assert.Equal(DecisionBasis.LocalFallback, fallback.Basis);
         Assert.Equal(500, fallback.Rules.Rules[0].Limit);
-        Assert.Equal(1, rig.Store.PendingReconciliation);
+        Assert.Equal(1, rig.Store.PendingLedgerCells);
     }
 
     [Fact]
@@ -272,7 +272,7 @@ public sealed class ResilientRateLimitStoreTests
         Assert.Equal(1, shared.Calls);
         Assert.Equal(allowed, decision.Allowed);
         Assert.Equal(basis, decision.Basis);
-        Assert.Equal(mode == FailureMode.LocalFallback ? 1 : 0, rig.Store.PendingReconciliation);
+        Assert.Equal(mode == FailureMode.LocalFallback ? 1 : 0, rig.Store.PendingLedgerCells);
     }
 
     [Fact]
@@ -288,7 +288,7 @@ public sealed class ResilientRateLimitStoreTests
 
         breaker.Open("test");
         Assert.Equal(5, rig.AcquireMany(10, new(Key, rules, 1)));
-        Assert.Equal(1, rig.Store.PendingReconciliation);
+        Assert.Equal(1, rig.Store.PendingLedgerCells);
         Assert.Equal(1, shared.Calls);
 
         probe.Outcome = ProbeOutcome.Succeed;
@@ -327,7 +327,7 @@ public sealed class ResilientRateLimitStoreTests
         await rig.Store.RefundAsync(request, DecisionBasis.LocalFallback, CancellationToken.None);
 
         Assert.Equal(1, rig.AcquireMany(5, request));
-        Assert.Equal(1, rig.Store.PendingReconciliation);
+        Assert.Equal(1, rig.Store.PendingLedgerCells);
     }
 
     [Fact]
@@ -341,7 +341,7 @@ public sealed class ResilientRateLimitStoreTests
         await rig.Store.RefundAsync(new(Key, TenPerMinute(), 1), DecisionBasis.Shared, CancellationToken.None);
 
         Assert.Equal(1, shared.Refunds);
-        Assert.Equal(0, rig.Store.PendingReconciliation);
+        Assert.Equal(0, rig.Store.PendingLedgerCells);
     }
 
     [Fact]
@@ -375,7 +375,7 @@ public sealed class ResilientRateLimitStoreTests
         // A request admitted without a decision (or refused) took nothing from any counter.
         Assert.Equal(0, shared.Refunds);
         Assert.Equal(0, rig.Fallback.PartitionCount);
-        Assert.Equal(0, rig.Store.PendingReconciliation);
+        Assert.Equal(0, rig.Store.PendingLedgerCells);
     }
 
     [Fact]
@@ -391,7 +391,7 @@ public sealed class ResilientRateLimitStoreTests
         // counters: quota invented, where the ledger promises "forgotten, never invented".
         await rig.Store.RefundAsync(request, DecisionBasis.LocalFallback, CancellationToken.None);
 
-        Assert.Equal(0, rig.Store.PendingReconciliation);
+        Assert.Equal(0, rig.Store.PendingLedgerCells);
         Assert.Empty(rig.Ledger.Drain());
     }
 }

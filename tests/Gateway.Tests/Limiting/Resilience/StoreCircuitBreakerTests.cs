@@ -102,6 +102,21 @@ public sealed class StoreCircuitBreakerTests
     }
 
     [Fact]
+    public void IsPunctual_UntilHalfTheMinimumCallsWereLate()
+    {
+        using var breaker = Create(new ScriptedProbe());
+        RecordSuccesses(breaker, 100);
+        Assert.True(breaker.IsPunctual);
+
+        // A late call while calls have been on time gets a grace; once late calls are common, none does.
+        RecordFailures(breaker, (Settings.MinimumCalls / 2) - 1);
+        Assert.True(breaker.IsPunctual);
+        breaker.RecordFailure(null);
+        Assert.False(breaker.IsPunctual);
+        Assert.Equal(CircuitState.Closed, breaker.State);
+    }
+
+    [Fact]
     public async Task StartOpen_IsOpenWithoutCountingAnOpening_UntilTheFirstProbeCloses()
     {
         var probe = new ScriptedProbe();
