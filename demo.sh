@@ -77,7 +77,7 @@ export FREE='${free_token}'
 export PRO='${pro_token}'
 curl -i -H "Authorization: Bearer \$FREE" ${gateway_url}/api/orders/1
 curl -i -H "Authorization: Bearer \$PRO"  ${gateway_url}/api/orders/1
-for i in \$(seq 1 15); do curl -s -o /dev/null -w "%{http_code} " -H "Authorization: Bearer \$FREE" ${gateway_url}/api/orders/1; done; echo
+seq 15 | xargs -P 15 -I{} curl -s -o /dev/null -w "%{http_code} " -H "Authorization: Bearer \$FREE" ${gateway_url}/api/orders/1; echo   # at once: some 429
 curl -i ${gateway_url}/api/orders/1                          # anonymous: limited by client address
 curl -i -H "Authorization: Bearer \$FREE" ${gateway_url}/api/search/q   # cost 2 per request
 curl -i -H "Authorization: Bearer garbage" ${gateway_url}/api/orders/1  # 401

@@ -46,7 +46,14 @@ public static class HealthEndpoints
             WriteReport(writer, report);
         }
 
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+        try
+        {
+            await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The prober gave up (a short timeout during start-up): nothing to answer, and no error to log.
+        }
     }
 
     private static void WriteReport(Utf8JsonWriter writer, HealthReport report)

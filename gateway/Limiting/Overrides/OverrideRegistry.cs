@@ -171,8 +171,8 @@ internal sealed partial class OverrideRegistry : IDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Retried on the next resync; until then changes arrive with the resync.
-            Log.SubscribeFailed(_logger, e);
+            // Retried on the next resync; until then changes arrive with the resync. (Redis down: one line, no trace.)
+            Log.SubscribeFailed(_logger, e.Message);
         }
     }
 
@@ -190,8 +190,8 @@ internal sealed partial class OverrideRegistry : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Could not subscribe to limit changes; relying on the periodic resync.")]
-        public static partial void SubscribeFailed(ILogger logger, Exception exception);
+        [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Could not subscribe to limit changes ({Reason}); relying on the periodic resync.")]
+        public static partial void SubscribeFailed(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 1504, Level = LogLevel.Debug, Message = "Not subscribed to limit changes yet: {Reason}")]
         public static partial void SubscribeDeferred(ILogger logger, string reason);
